@@ -1,0 +1,203 @@
+# shellcheck shell=bash
+# Shared set-up for scripts/run.sh, scripts/test.sh and scripts/bench.sh: finds Odoo 19.0,
+# prepares the virtualenv and a private PostgreSQL 15 cluster inside the ignored .local/ folder.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL="${SUPPORT_LOCAL_DIR:-$ROOT/.local}"
+VENV="$LOCAL/venv"
+PGDIR="$LOCAL/pg"
+PGDATA_DIR="$PGDIR/data"
+PGSOCK="$PGDIR/run"
+PGPORT_LOCAL="${SUPPORT_PGPORT:-5432}"
+PGUSER_LOCAL=odoo
+PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || dirname "$(command -v pg_ctl 2>/dev/null || echo /usr/bin/pg_ctl)")}"
+ODOO_CLONE_URL="${ODOO_CLONE_URL:-https://github.com/odoo/odoo.git}"
+ADDONS="support_contract,support_timesheet,support_portal"
+# What the test template database holds: the addons' dependencies, with demo data and Swedish.
+TEMPLATE_MODULES="mail,portal,account,hr_timesheet"
+ERR_PREFIX="support-suite"
+
+log() { printf '[%s] %s\n' "$ERR_PREFIX" "$*" >&2; }
+die() { printf '\n[%s] ERROR: %s\n\n' "$ERR_PREFIX" "$*" >&2; exit 2; }
+
+# --- Odoo -----------------------------------------------------------------------------------
+odoo_version_of() {  # prints "MAJOR.MINOR" read from odoo/release.py, or nothing
+    sed -n "s/^version_info *= *(\([0-9]*\), *\([0-9]*\),.*/\1.\2/p" "$1/odoo/release.py" 2>/dev/null | head -n1
+}
+
+find_odoo() {
+    local src
+    if [ -n "${ODOO_SRC:-}" ]; then
+        src="$ODOO_SRC"
+        [ -f "$src/odoo/release.py" ] || die "ODOO_SRC is set to '$src', but that folder holds no Odoo source tree (no odoo/release.py). Point ODOO_SRC at a checkout of Odoo 19.0 Community (the folder that contains odoo-bin), or unset it to use /opt/odoo."
+    elif [ -f "${SUPPORT_ODOO_DEFAULT:-/opt/odoo}/odoo/release.py" ]; then
+        src="${SUPPORT_ODOO_DEFAULT:-/opt/odoo}"
+    elif [ -f "$LOCAL/odoo-src/odoo/release.py" ]; then
+        src="$LOCAL/odoo-src"
+    else
+        log "No Odoo at ODOO_SRC or ${SUPPORT_ODOO_DEFAULT:-/opt/odoo}; trying a shallow clone of Odoo 19.0 into $LOCAL/odoo-src"
+        mkdir -p "$LOCAL"
+        if [ "${SUPPORT_NO_CLONE:-}" = 1 ] || ! timeout 900 git clone -q --depth 1 --branch 19.0 "$ODOO_CLONE_URL" "$LOCAL/odoo-src.partial" 2>/dev/null; then
+            rm -rf "$LOCAL/odoo-src.partial"
+            die "Odoo 19.0 was not found and could not be downloaded. This suite runs on real Odoo 19.0 Community and tests nothing without it. Either put an Odoo 19.0 source tree (the folder that contains odoo-bin, odoo/ and addons/) at /opt/odoo, or set ODOO_SRC to such a folder, e.g. 'ODOO_SRC=\$HOME/src/odoo scripts/test.sh'; with network access the scripts clone the 19.0 branch by themselves."
+        fi
+        mv "$LOCAL/odoo-src.partial" "$LOCAL/odoo-src"
+        src="$LOCAL/odoo-src"
+    fi
+    local version
+    version="$(odoo_version_of "$src")"
+    [ "$version" = "19.0" ] || die "The Odoo source tree at '$src' is version '${version:-unknown}', but this suite needs Odoo 19.0. Point ODOO_SRC at an Odoo 19.0 source tree."
+    ODOO="$(cd "$src" && pwd)"
+    export ODOO
+}
+
+# --- Python ---------------------------------------------------------------------------------
+# Odoo's pinned requirements, adapted without touching Odoo's files: cbor2 5.4.2 does not build on
+# Python 3.11 with current setuptools (take the pin Odoo uses on 3.12), and python-ldap needs
+# LDAP/SASL headers while only auth_ldap uses it.
+write_odoo_requirements() {  # $1: Odoo's requirements.txt, $2: output file
+    sed -e 's/^cbor2==5\.4\.2\b/cbor2==5.6.2/' -e '/^python-ldap\b/d' "$1" > "$2"
+}
+
+ensure_venv() {
+    local python="${PYTHON:-python3}" stamp want
+    mkdir -p "$LOCAL"
+    write_odoo_requirements "$ODOO/requirements.txt" "$LOCAL/odoo-requirements.txt"
+    want="$(cat "$LOCAL/odoo-requirements.txt" "$ROOT/requirements.txt" | sha1sum | cut -c1-16)"
+    stamp="$VENV/.support-requirements"
+    if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        return 0
+    fi
+    log "Preparing the Python virtualenv in $VENV (first run: a few minutes)"
+    [ -x "$VENV/bin/python" ] || "$python" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade "pip<25" wheel "setuptools<81" \
+        || die "Could not prepare pip in $VENV; is PyPI reachable?"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+        -r "$LOCAL/odoo-requirements.txt" -r "$ROOT/requirements.txt" \
+        || die "Installing Odoo's and the suite's Python requirements failed (see pip's output above)."
+    echo "$want" > "$stamp"
+}
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+# A private cluster owned by an unprivileged OS user (PostgreSQL refuses root), listening only on
+# a Unix socket inside .local/pg/run, so it never collides with another cluster or port.
+as_pg_owner() {
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+pg_running() { as_pg_owner "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; }
+
+ensure_pg() {
+    [ -x "$PG_BIN/pg_ctl" ] || die "PostgreSQL 15 server binaries were not found (looked in $PG_BIN). Install Debian's postgresql-15 package, or set PG_BIN to the folder holding pg_ctl, or point the suite at your own server (see the README)."
+    PG_STARTED_HERE=0
+    if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
+        log "Creating a private PostgreSQL cluster in $PGDATA_DIR"
+        mkdir -p "$PGDATA_DIR" "$PGSOCK"
+        [ "$(id -u)" = 0 ] && chown -R postgres: "$PGDIR"
+        as_pg_owner "$PG_BIN/initdb" -D "$PGDATA_DIR" -U "$PGUSER_LOCAL" --auth=trust -E UTF8 \
+            --locale=C.UTF-8 >"$PGDIR/initdb.log" 2>&1 || die "initdb failed: see $PGDIR/initdb.log"
+    fi
+    mkdir -p "$PGSOCK"
+    [ "$(id -u)" = 0 ] && chown postgres: "$PGSOCK"
+    if ! pg_running; then
+        as_pg_owner "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PGDIR/server.log" -w -t 60 \
+            -o "-c listen_addresses='' -k $PGSOCK -p $PGPORT_LOCAL -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+            start >/dev/null || die "PostgreSQL did not start: see $PGDIR/server.log"
+        PG_STARTED_HERE=1
+    fi
+    export PGHOST="$PGSOCK" PGPORT="$PGPORT_LOCAL" PGUSER="$PGUSER_LOCAL"
+}
+
+stop_pg() {
+    if pg_running; then
+        as_pg_owner "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null || true
+    fi
+}
+
+db_exists() { [ "$("$PG_BIN/psql" -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname='$1'")" = 1 ]; }
+
+# --- Odoo configuration ---------------------------------------------------------------------
+write_odoo_conf() {  # $1: output path, $2: http port
+    mkdir -p "$LOCAL/data"
+    cat > "$1" <<CONF
+[options]
+addons_path = $ODOO/addons,$ODOO/odoo/addons,$ROOT
+data_dir = $LOCAL/data
+db_host = ${SUPPORT_DB_HOST:-$PGSOCK}
+db_port = ${SUPPORT_DB_PORT:-$PGPORT_LOCAL}
+db_user = ${SUPPORT_DB_USER:-$PGUSER_LOCAL}
+http_port = $2
+http_interface = 127.0.0.1
+list_db = False
+workers = 0
+max_cron_threads = 0
+CONF
+    if [ -n "${SUPPORT_DB_PASSWORD:-}" ]; then echo "db_password = $SUPPORT_DB_PASSWORD" >> "$1"; fi
+}
+
+odoo_bin() { "$VENV/bin/python" "$ODOO/odoo-bin" "$@"; }
+
+# Copies a database with its filestore (createdb -T copies only the tables).
+clone_db() {  # $1: source, $2: target
+    "$PG_BIN/createdb" -T "$1" "$2"
+    if [ -d "$LOCAL/data/filestore/$1" ]; then
+        rm -rf "$LOCAL/data/filestore/$2"
+        cp -a "$LOCAL/data/filestore/$1" "$LOCAL/data/filestore/$2"
+    fi
+}
+
+drop_db() {
+    "$PG_BIN/dropdb" --if-exists "$1" >/dev/null 2>&1 || true
+    rm -rf "$LOCAL/data/filestore/$1"
+}
+
+# A template database holding the dependencies (demo data, Swedish loaded), built once and reused:
+# installing account and hr_timesheet takes minutes, copying the template takes seconds.
+ensure_template() {
+    local key name
+    key="$(printf '%s|%s|%s' "$(cd "$ODOO" && cat odoo/release.py | sha1sum)" "$TEMPLATE_MODULES" "v1" | sha1sum | cut -c1-10)"
+    name="support_tmpl_$key"
+    exec 9>"$LOCAL/template.lock"
+    flock 9
+    if ! db_exists "$name"; then
+        log "Building the template database $name ($TEMPLATE_MODULES with demo data; about 2-3 minutes, once)"
+        drop_db "${name}_partial"
+        write_odoo_conf "$LOCAL/odoo-template.conf" "$(free_port)"
+        odoo_bin -c "$LOCAL/odoo-template.conf" -d "${name}_partial" -i "$TEMPLATE_MODULES" --with-demo \
+            --load-language=sv_SE --stop-after-init --log-level=warn >"$LOCAL/template.log" 2>&1 \
+            || { tail -n 40 "$LOCAL/template.log" >&2; die "Building the template database failed: see $LOCAL/template.log"; }
+        "$PG_BIN/psql" -d postgres -qc "ALTER DATABASE \"${name}_partial\" RENAME TO \"$name\"" >/dev/null
+        [ -d "$LOCAL/data/filestore/${name}_partial" ] && mv "$LOCAL/data/filestore/${name}_partial" "$LOCAL/data/filestore/$name"
+    fi
+    flock -u 9
+    TEMPLATE_DB="$name"
+}
+
+# Every script using the cluster holds a shared lock while it runs; the last one out stops it.
+pg_hold() {
+    exec 8>"$LOCAL/pg.users"
+    flock -s 8
+}
+
+pg_release() {
+    flock -u 8 2>/dev/null || true
+    if flock -xn 8 2>/dev/null; then
+        stop_pg
+        flock -u 8 || true
+    fi
+}
+
+free_port() {
+    "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Hash of the addons' files: run.sh updates the modules of an existing database when it changed.
+addons_hash() {
+    (cd "$ROOT" && find support_contract support_timesheet support_portal -type f \
+        ! -name '*.pyc' -print0 | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-16)
+}

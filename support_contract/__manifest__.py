@@ -1,0 +1,19 @@
+{
+    "name": "Support Agreements and Coverage",
+    "summary": "Support agreements, service catalog and server-side coverage decisions "
+    "for customer tickets",
+    "version": "19.0.1.0.0",
+    "category": "Services/Support",
+    "website": "https://github.com/cloudworkz/support-suite",
+    "author": "Cloudworkz",
+    "license": "LGPL-3",
+    "depends": ["mail"],
+    "data": [
+        "security/support_security.xml",
+        "security/ir.model.access.csv",
+        "security/support_rules.xml",
+    ],
+    "demo": [],
+    "application": True,
+    "installable": True,
+}
