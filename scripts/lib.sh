@@ -93,6 +93,13 @@ as_pg_owner() {
 pg_running() { as_pg_owner "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; }
 
 ensure_pg() {
+    if [ -n "${SUPPORT_DB_HOST:-}" ]; then  # an existing PostgreSQL server instead of the private one
+        export PGHOST="$SUPPORT_DB_HOST" PGPORT="${SUPPORT_DB_PORT:-5432}" PGUSER="${SUPPORT_DB_USER:-odoo}"
+        [ -z "${SUPPORT_DB_PASSWORD:-}" ] || export PGPASSWORD="$SUPPORT_DB_PASSWORD"
+        "$PG_BIN/psql" -d postgres -Atc 'SELECT 1' >/dev/null \
+            || die "Cannot connect to PostgreSQL at $PGHOST:$PGPORT as $PGUSER (SUPPORT_DB_* settings)."
+        return 0
+    fi
     [ -x "$PG_BIN/pg_ctl" ] || die "PostgreSQL 15 server binaries were not found (looked in $PG_BIN). Install Debian's postgresql-15 package, or set PG_BIN to the folder holding pg_ctl, or point the suite at your own server (see the README)."
     PG_STARTED_HERE=0
     if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
@@ -114,7 +121,7 @@ ensure_pg() {
 }
 
 stop_pg() {
-    if pg_running; then
+    if [ -z "${SUPPORT_DB_HOST:-}" ] && pg_running; then
         as_pg_owner "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null || true
     fi
 }
@@ -200,4 +207,16 @@ free_port() {
 addons_hash() {
     (cd "$ROOT" && find support_contract support_timesheet support_portal -type f \
         ! -name '*.pyc' -print0 | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-16)
+}
+
+# The portal's browser tour needs Chromium; Odoo would silently skip it without one.
+ensure_chromium() {
+    command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "Installing Debian's chromium for the browser tests"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$LOCAL/chromium-install.log" 2>&1 \
+            || die "Installing chromium failed (see $LOCAL/chromium-install.log); the browser tests need it."
+    else
+        die "The browser tests need Chromium: install Debian's chromium package (apt-get install chromium)."
+    fi
 }

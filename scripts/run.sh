@@ -48,6 +48,6 @@ cat <<MSG
   Ctrl-C stops Odoo and the private PostgreSQL.
 
 MSG
-odoo_bin -c "$conf" -d "$db" --db-filter="^$db\$" "$@" &
+"$VENV/bin/python" "$ODOO/odoo-bin" -c "$conf" -d "$db" --db-filter="^$db\$" "$@" &
 odoo_pid=$!
 wait "$odoo_pid"

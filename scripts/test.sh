@@ -16,6 +16,7 @@ count() {  # $1: passed, $2: failed, $3: what
 
 find_odoo
 ensure_venv
+ensure_chromium
 ensure_pg
 pg_hold
 db="support_test_$$"
@@ -53,6 +54,13 @@ if [ -n "$summary" ]; then
         odoo_failed=1
     fi
     if [ "$odoo_rc" != 0 ] && [ "$odoo_failed" = 0 ]; then odoo_failed=1; fi
+    # A skipped test checks nothing: count it as failed.
+    skipped="$(grep -c "INFO $db .*: skipped " "$odoo_log" || true)"
+    if [ "$skipped" -gt 0 ]; then
+        grep "INFO $db .*: skipped " "$odoo_log" | cut -c1-400
+        odoo_failed=$((odoo_failed + skipped))
+        odoo_passed=$((odoo_passed - skipped))
+    fi
 else
     tail -n 60 "$odoo_log"
     log "Odoo did not finish its test run (exit code $odoo_rc)"

@@ -11,13 +11,16 @@ def assert_translation_complete(case, module, lang_file="sv.po"):
     user-facing string without its Swedish translation fails the module's tests.
     """
     reader = TranslationModuleReader(case.env.cr, modules=[module])
-    sources = {source for mod, _type, _name, _res, source, _value, _comments in reader if mod == module}
+    sources = {entry[4] for entry in reader if entry[0] == module}
     po = polib.pofile(file_path(f"{module}/i18n/{lang_file}"))
     translated = {
-        entry.msgid for entry in po if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags
+        entry.msgid
+        for entry in po
+        if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags
     }
     missing = sorted(sources - translated)
     case.assertFalse(
         missing,
-        f"{len(missing)} term(s) of {module} lack a translation in i18n/{lang_file}: {missing[:20]}",
+        f"{len(missing)} term(s) of {module} lack a translation in "
+        f"i18n/{lang_file}: {missing[:20]}",
     )

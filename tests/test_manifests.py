@@ -1,0 +1,36 @@
+"""The addons' manifests keep the public surface of shared/spec/interfaces.md."""
+
+import ast
+
+import pytest
+from conftest import ROOT
+
+EXPECTED_DEPENDS = {
+    "support_contract": set(),
+    "support_timesheet": {"support_contract", "hr_timesheet", "account"},
+    "support_portal": {"support_contract", "support_timesheet", "portal"},
+}
+
+
+def manifest(addon):
+    return ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())
+
+
+@pytest.mark.parametrize("addon", sorted(EXPECTED_DEPENDS))
+def test_manifest(addon):
+    data = manifest(addon)
+    assert data["version"].startswith("19.0."), "addons target Odoo 19.0"
+    assert len(data["version"].split(".")) == 5, "version is 19.0.x.y.z"
+    assert data["license"] in ("LGPL-3", "AGPL-3")
+    assert data["installable"]
+    assert EXPECTED_DEPENDS[addon] <= set(data["depends"]), (
+        f"{addon} must depend on {EXPECTED_DEPENDS[addon]}"
+    )
+    for path in data.get("data", []) + data.get("demo", []):
+        assert (ROOT / addon / path).is_file(), f"{addon}: {path} is listed but missing"
+
+
+@pytest.mark.parametrize("addon", sorted(EXPECTED_DEPENDS))
+def test_addon_has_swedish_translation_and_readme(addon):
+    assert (ROOT / addon / "i18n" / "sv.po").is_file()
+    assert (ROOT / addon / "readme" / "DESCRIPTION.md").is_file()
