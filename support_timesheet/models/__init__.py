@@ -1,1 +1,12 @@
-
+from . import product_template
+from . import res_company
+from . import res_partner
+from . import support_agreement_type
+from . import support_hour_pack
+from . import support_hour_pack_consumption
+from . import support_agreement_fee_period
+from . import support_agreement
+from . import support_ticket
+from . import account_analytic_line
+from . import account_move
+from . import account_move_line

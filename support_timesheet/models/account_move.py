@@ -1,0 +1,80 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    # ------------------------------------------------------------------ release of billed work
+    def _support_release(self):
+        """Free what the moves billed: timesheets and fee periods become billable again."""
+        lines = self.sudo().invoice_line_ids
+        timesheets = lines.support_timesheet_ids
+        tickets = lines.support_ticket_id | timesheets.support_ticket_id
+        periods = lines.support_fee_period_ids
+        if not (timesheets or tickets or periods):
+            return
+        if timesheets:
+            timesheets.write({"support_invoice_line_id": False})
+        lines.filtered("support_ticket_id").write({"support_ticket_id": False})
+        periods.unlink()
+        tickets._support_recompute_billing()
+
+    def button_cancel(self):
+        res = super().button_cancel()
+        self.filtered(lambda m: m.state == "cancel")._support_release()
+        return res
+
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        reversed_moves = super()._reverse_moves(default_values_list, cancel=cancel)
+        # A credit note of a support invoice releases the work it billed.
+        self.filtered(lambda m: m.move_type == "out_invoice")._support_release()
+        return reversed_moves
+
+    def unlink(self):
+        self._support_release()
+        return super().unlink()
+
+    # ------------------------------------------------------------------ pack sales
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._support_create_packs()
+        return posted
+
+    def _support_create_packs(self):
+        """Create one prepaid pack per unit of pack products on posted customer invoices."""
+        lines = self.filtered(lambda m: m.move_type == "out_invoice").invoice_line_ids.filtered(
+            lambda line: line.product_id.support_is_pack
+        )
+        if not lines:
+            return
+        Pack = self.env["support.hour.pack"].sudo()
+        existing = dict(
+            Pack._read_group([("invoice_line_id", "in", lines.ids)], ["invoice_line_id"], ["__count"])
+        )
+        vals_list = []
+        for line in lines:
+            product = line.product_id
+            units = int(round(line.quantity))
+            date_start = line.move_id.invoice_date or line.move_id.date
+            for index in range(existing.get(line, 0), units):
+                vals_list.append(
+                    {
+                        "name": "%s - %s%s"
+                        % (
+                            product.name,
+                            line.move_id.name,
+                            " (%s)" % (index + 1) if units > 1 else "",
+                        ),
+                        "partner_id": line.move_id.partner_id.commercial_partner_id.id,
+                        "hours": product.support_pack_hours,
+                        "date_start": date_start,
+                        "date_end": date_start
+                        + relativedelta(months=product.support_pack_validity_months, days=-1),
+                        "company_id": line.move_id.company_id.id,
+                        "invoice_line_id": line.id,
+                    }
+                )
+        if vals_list:
+            Pack.create(vals_list)

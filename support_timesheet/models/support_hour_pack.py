@@ -1,0 +1,141 @@
+from odoo import api, fields, models
+from odoo.tools import float_compare
+
+
+class SupportHourPack(models.Model):
+    _name = "support.hour.pack"
+    _inherit = ["support.hour.pack", "mail.activity.mixin"]
+
+    consumption_ids = fields.One2many(
+        "support.hour.pack.consumption", "pack_id", string="Consumption", readonly=True
+    )
+    consumption_count = fields.Integer(compute="_compute_consumption_count")
+    invoice_line_id = fields.Many2one(
+        "account.move.line",
+        string="Sold on Invoice Line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    invoice_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice")
+    warning_sent = fields.Boolean(
+        string="Balance Warning Sent", readonly=True, copy=False,
+        help="The low-balance warning went out for this pack.",
+    )
+
+    _hours_remaining_positive = models.Constraint(
+        "CHECK(hours_remaining >= -0.0001)", "A support pack never goes below zero hours."
+    )
+
+    @api.depends("hours", "consumption_ids.hours")
+    def _compute_hours_used(self):
+        data = {}
+        if self.ids:
+            groups = self.env["support.hour.pack.consumption"]._read_group(
+                [("pack_id", "in", self.ids)], ["pack_id"], ["hours:sum"]
+            )
+            data = {pack.id: hours for pack, hours in groups}
+        for pack in self:
+            used = data.get(pack._origin.id or pack.id, 0.0) if pack.id else 0.0
+            pack.hours_used = used
+            pack.hours_remaining = pack.hours - used
+
+    def _compute_consumption_count(self):
+        groups = self.env["support.hour.pack.consumption"]._read_group(
+            [("pack_id", "in", self.ids)], ["pack_id"], ["__count"]
+        )
+        data = {pack.id: count for pack, count in groups}
+        for pack in self:
+            pack.consumption_count = data.get(pack.id, 0)
+
+    def _is_valid_on(self, date):
+        self.ensure_one()
+        return self.date_start <= date <= self.date_end
+
+    def _lock_for_update(self):
+        """Lock the packs' rows: concurrent writers of a balance wait for, or fail on, each other.
+
+        NOWAIT makes the second writer fail at once with a lock error; the RPC/HTTP layer retries
+        the whole transaction, which then sees the first writer's consumption.
+        """
+        if self.ids:
+            self.env.cr.execute(
+                "SELECT id FROM support_hour_pack WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
+                [tuple(self.ids)],
+            )
+
+    def _send_balance_warnings(self):
+        """Warn the account manager and the customer once when a pack runs low."""
+        to_warn = self.filtered(
+            lambda p: not p.warning_sent
+            and p.partner_id.support_pack_warning_hours > 0
+            and float_compare(
+                p.hours_remaining, p.partner_id.support_pack_warning_hours, precision_digits=4
+            )
+            <= 0
+        )
+        if not to_warn:
+            return
+        agreements = (
+            self.env["support.agreement"]
+            .sudo()
+            .search(
+                [("partner_id", "in", to_warn.partner_id.ids), ("state", "=", "active")],
+                order="date_start desc",
+            )
+        )
+        manager_by_partner = {}
+        for agreement in agreements:
+            if agreement.user_id:
+                manager_by_partner.setdefault(agreement.partner_id.id, agreement.user_id)
+        for pack in to_warn.sudo():
+            manager = manager_by_partner.get(pack.partner_id.id) or pack.partner_id.user_id
+            summary = self.env._(
+                "Support pack %(pack)s is running low: %(hours).2f h left",
+                pack=pack.name,
+                hours=pack.hours_remaining,
+            )
+            if manager:
+                pack.activity_schedule(
+                    "mail.mail_activity_data_todo", summary=summary, user_id=manager.id
+                )
+            pack.message_post(
+                body=self.env._(
+                    "Your prepaid support pack %(pack)s has %(hours).2f hours left of "
+                    "%(total).2f. Contact us to top it up.",
+                    pack=pack.name,
+                    hours=pack.hours_remaining,
+                    total=pack.hours,
+                ),
+                partner_ids=pack.partner_id.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        to_warn.sudo().warning_sent = True
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        packs = super().create(vals_list)
+        # Hourly work not invoiced yet may now draw from the new pack.
+        tickets = (
+            self.env["support.ticket"]
+            .sudo()
+            .search(
+                [
+                    ("commercial_partner_id", "in", packs.partner_id.ids),
+                    ("hours_to_invoice", ">", 0),
+                ]
+            )
+        )
+        tickets._support_recompute_billing()
+        return packs
+
+    def action_view_consumption(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_timesheet.support_hour_pack_consumption_action"
+        )
+        action["domain"] = [("pack_id", "=", self.id)]
+        action["context"] = {}
+        return action
