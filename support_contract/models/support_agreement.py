@@ -1,10 +1,18 @@
-from odoo import fields, models
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import format_date
+
+# Fields of an agreement whose change may change the coverage of its customer's tickets.
+DECISION_FIELDS = {"state", "date_start", "date_end", "key_user_ids", "type_id", "partner_id"}
+DECISION_FIELDS |= {"company_id"}
 
 
 class SupportAgreement(models.Model):
     _name = "support.agreement"
     _description = "Support Agreement"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ("mail.thread", "mail.activity.mixin")
     _order = "date_start desc, id desc"
 
     name = fields.Char(string="Reference", required=True, copy=False, default="/", tracking=True)
@@ -13,6 +21,7 @@ class SupportAgreement(models.Model):
         string="Customer",
         required=True,
         tracking=True,
+        index=True,
         domain="[('is_company', '=', True)]",
         help="The customer company holding the agreement.",
     )
@@ -29,6 +38,7 @@ class SupportAgreement(models.Model):
         required=True,
         tracking=True,
         copy=False,
+        index=True,
     )
     date_start = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
     date_end = fields.Date(tracking=True, help="Empty: open-ended.")
@@ -38,9 +48,17 @@ class SupportAgreement(models.Model):
         "agreement_id",
         "partner_id",
         string="Key Users",
+        domain="[('id', 'child_of', partner_id)]",
         help="Contacts of the customer entitled to General Support to Key Users.",
     )
-    monthly_fee = fields.Monetary(currency_field="currency_id", tracking=True)
+    monthly_fee = fields.Monetary(
+        currency_field="currency_id",
+        tracking=True,
+        compute="_compute_monthly_fee",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
@@ -49,3 +67,302 @@ class SupportAgreement(models.Model):
         "res.users", string="Account Manager", default=lambda self: self.env.user, tracking=True
     )
     note = fields.Html()
+    prerequisite_type_id = fields.Many2one(related="type_id.prerequisite_type_id")
+    prerequisite_ok = fields.Boolean(
+        string="Prerequisite Met",
+        compute="_compute_prerequisite",
+        help="False when the required agreement (e.g. the patch agreement of a maintenance "
+        "agreement) is not active for the whole period of this agreement.",
+    )
+    prerequisite_warning = fields.Text(compute="_compute_prerequisite")
+    ticket_ids = fields.One2many(
+        "support.ticket", "coverage_agreement_id", string="Covered Tickets"
+    )
+    ticket_count = fields.Integer(compute="_compute_ticket_count")
+
+    # --- Computes -----------------------------------------------------------------------------
+    @api.depends("type_id")
+    def _compute_monthly_fee(self):
+        for agreement in self:
+            if not agreement.monthly_fee:
+                agreement.monthly_fee = agreement.type_id.default_monthly_fee
+
+    @api.depends("type_id", "partner_id", "date_start", "date_end", "company_id", "state")
+    def _compute_prerequisite(self):
+        periods = self._prerequisite_periods()
+        for agreement in self:
+            if not agreement.type_id.prerequisite_type_id or not agreement.partner_id:
+                agreement.prerequisite_ok = True
+                agreement.prerequisite_warning = False
+                continue
+            gap = self._first_uncovered_day(
+                agreement.date_start, agreement.date_end, periods.get(agreement.id, [])
+            )
+            agreement.prerequisite_ok = not gap
+            agreement.prerequisite_warning = gap and self.env._(
+                "No active %(prerequisite)s of %(customer)s from %(date)s: this agreement covers "
+                "nothing on the days without it, and the tickets of those days are billable.",
+                prerequisite=agreement.type_id.prerequisite_type_id.name,
+                customer=agreement.partner_id.name,
+                date=format_date(self.env, gap),
+            )
+
+    def _prerequisite_periods(self):
+        """{agreement id: [(start, end or False)]} of the active or closed agreements of the
+        required type of the same customer and company, with one search for ``self``."""
+        needing = self.filtered(lambda a: a.type_id.prerequisite_type_id and a.partner_id)
+        if not needing:
+            return {}
+        others = self.sudo().search_fetch(
+            [
+                ("partner_id", "in", needing.partner_id.ids),
+                ("type_id", "in", needing.type_id.prerequisite_type_id.ids),
+                ("state", "in", ("active", "closed")),
+            ],
+            ["partner_id", "type_id", "date_start", "date_end", "company_id"],
+        )
+        grouped = {}
+        for other in others:
+            key = (other.partner_id.id, other.type_id.id, other.company_id.id)
+            grouped.setdefault(key, []).append((other.date_start, other.date_end))
+        return {
+            agreement.id: grouped.get(
+                (
+                    agreement.partner_id.id,
+                    agreement.type_id.prerequisite_type_id.id,
+                    agreement.company_id.id,
+                ),
+                [],
+            )
+            for agreement in needing
+        }
+
+    @api.model
+    def _first_uncovered_day(self, date_start, date_end, periods):
+        """First day of [date_start, date_end] (date_end empty: open-ended) that none of
+        ``periods`` (start, end-or-False) covers, or False."""
+        day = date_start
+        for start, end in sorted(periods):
+            if start > day:
+                break
+            if not end:
+                return False
+            if end >= day:
+                day = end + timedelta(days=1)
+            if date_end and day > date_end:
+                return False
+        if date_end and day > date_end:
+            return False
+        return day
+
+    def _compute_ticket_count(self):
+        counts = dict(
+            self.env["support.ticket"]._read_group(
+                [("coverage_agreement_id", "in", self.ids)], ["coverage_agreement_id"], ["__count"]
+            )
+        )
+        for agreement in self:
+            agreement.ticket_count = counts.get(agreement, 0)
+
+    # --- Constraints --------------------------------------------------------------------------
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for agreement in self:
+            if agreement.date_end and agreement.date_end < agreement.date_start:
+                raise ValidationError(
+                    self.env._(
+                        "Agreement %(agreement)s: the end date %(end)s is before the start date "
+                        "%(start)s.",
+                        agreement=agreement.name,
+                        end=format_date(self.env, agreement.date_end),
+                        start=format_date(self.env, agreement.date_start),
+                    )
+                )
+
+    @api.constrains("partner_id")
+    def _check_partner(self):
+        for agreement in self:
+            if agreement.partner_id != agreement.partner_id.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "Agreement %(agreement)s: the customer must be a company (or an "
+                        "individual customer), not the contact %(contact)s.",
+                        agreement=agreement.name,
+                        contact=agreement.partner_id.display_name,
+                    )
+                )
+
+    @api.constrains("key_user_ids", "partner_id")
+    def _check_key_users(self):
+        for agreement in self:
+            customer = agreement.partner_id.commercial_partner_id
+            strangers = agreement.key_user_ids.filtered(
+                lambda p, customer=customer: p.commercial_partner_id != customer
+            )
+            if strangers:
+                raise ValidationError(
+                    self.env._(
+                        "Agreement %(agreement)s: %(contacts)s cannot be Key Users because they "
+                        "are not contacts of %(customer)s.",
+                        agreement=agreement.name,
+                        contacts=", ".join(strangers.mapped("display_name")),
+                        customer=customer.name,
+                    )
+                )
+
+    # --- CRUD ---------------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("support.agreement") or "/"
+        agreements = super().create(vals_list)
+        agreements._redecide_tickets(agreements.partner_id)
+        return agreements
+
+    def write(self, vals):
+        if not DECISION_FIELDS & set(vals):
+            return super().write(vals)
+        partners = self.partner_id
+        res = super().write(vals)
+        self.invalidate_model(["prerequisite_ok", "prerequisite_warning"])
+        self._redecide_tickets(partners | self.partner_id)
+        return res
+
+    def unlink(self):
+        partners = self.partner_id
+        res = super().unlink()
+        self.env["support.agreement"]._redecide_tickets(partners)
+        return res
+
+    def _redecide_tickets(self, partners):
+        """Re-decide the tickets of ``partners`` (customers) after a change of agreements."""
+        self.env["support.ticket"]._redecide_coverage_for(partner_ids=set(partners.ids))
+
+    # --- Workflow -----------------------------------------------------------------------------
+    def action_activate(self):
+        for agreement in self:
+            if agreement.state != "draft":
+                raise UserError(
+                    self.env._(
+                        "Agreement %(agreement)s can only be activated from draft.",
+                        agreement=agreement.name,
+                    )
+                )
+        self._check_prerequisite_for_activation()
+        self.write({"state": "active"})
+        return True
+
+    def _check_prerequisite_for_activation(self):
+        self.invalidate_recordset(["prerequisite_ok", "prerequisite_warning"])
+        for agreement in self:
+            if not agreement.prerequisite_ok:
+                raise UserError(
+                    self.env._(
+                        "Agreement %(agreement)s cannot be activated: %(type)s requires an active "
+                        "%(prerequisite)s of %(customer)s for its whole period. %(warning)s",
+                        agreement=agreement.name,
+                        type=agreement.type_id.name,
+                        prerequisite=agreement.type_id.prerequisite_type_id.name,
+                        customer=agreement.partner_id.name,
+                        warning=agreement.prerequisite_warning,
+                    )
+                )
+
+    def action_close(self):
+        """Close active agreements; an open or future end date becomes today."""
+        if any(agreement.state != "active" for agreement in self):
+            raise UserError(self.env._("Only active agreements can be closed."))
+        today = fields.Date.context_today(self)
+        for agreement in self:
+            vals = {"state": "closed"}
+            if not agreement.date_end or agreement.date_end > today:
+                vals["date_end"] = max(today, agreement.date_start)
+            agreement.write(vals)
+        return True
+
+    def action_cancel(self):
+        if any(agreement.state == "closed" for agreement in self):
+            raise UserError(
+                self.env._("A closed agreement cannot be cancelled: it has been in force.")
+            )
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_draft(self):
+        if any(agreement.state != "cancelled" for agreement in self):
+            raise UserError(self.env._("Only cancelled agreements can be set back to draft."))
+        self.write({"state": "draft"})
+        return True
+
+    def action_view_tickets(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Tickets"),
+            "res_model": "support.ticket",
+            "view_mode": "list,form",
+            "domain": [("commercial_partner_id", "=", self.partner_id.id)],
+            "context": {"default_partner_id": self.partner_id.id},
+        }
+
+    # --- Cron ---------------------------------------------------------------------------------
+    @api.model
+    def cron_create_patch_tickets(self):
+        return self._cron_create_patch_tickets()
+
+    @api.model
+    def _cron_create_patch_tickets(self, date=None):
+        """One covered source patch installation ticket per active maintenance agreement and
+        month; running it again in the same month creates nothing."""
+        day = fields.Date.to_date(date) or fields.Date.context_today(self)
+        period = day.strftime("%Y-%m")
+        category = self.env.ref("support_contract.category_source_patch_install", False)
+        if not category:
+            return self.env["support.ticket"]
+        agreements = self.sudo().search(
+            [
+                ("state", "=", "active"),
+                ("type_id.rule_ids.category_id", "=", category.id),
+                ("type_id.rule_ids.mode", "=", "included"),
+                ("date_start", "<=", day),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">=", day),
+            ]
+        )
+        done = set(
+            self.env["support.ticket"]
+            .sudo()
+            .search([("patch_agreement_id", "in", agreements.ids), ("patch_period", "=", period)])
+            .patch_agreement_id.ids
+        )
+        agreements = agreements.filtered(lambda a: a.id not in done)
+        periods = agreements._prerequisite_periods()
+        agreements = agreements.filtered(
+            lambda a: not a.type_id.prerequisite_type_id
+            or not self._first_uncovered_day(day, day, periods.get(a.id, []))
+        )
+        tickets = self.env["support.ticket"]
+        for company, company_agreements in agreements.grouped("company_id").items():
+            vals_list = [
+                a._prepare_patch_ticket_vals(category, day, period) for a in company_agreements
+            ]
+            tickets |= self.env["support.ticket"].sudo().with_company(company).create(vals_list)
+        return tickets
+
+    def _prepare_patch_ticket_vals(self, category, day, period):
+        self.ensure_one()
+        requester = self.key_user_ids[:1] or self.partner_id
+        return {
+            "name": self.env._(
+                "Monthly installation of Odoo source patches %(period)s", period=period
+            ),
+            "partner_id": requester.id,
+            "category_id": category.id,
+            "request_date": day,
+            "company_id": self.company_id.id,
+            "user_id": self.user_id.id,
+            "patch_agreement_id": self.id,
+            "patch_period": period,
+        }

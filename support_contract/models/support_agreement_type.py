@@ -31,8 +31,20 @@ class SupportAgreementType(models.Model):
     rounding_step = fields.Float(
         string="Rounding Step (h)",
         default=0.0,
-        help="Billed hours of a request are rounded up to a multiple of this step (0: no rounding).",
+        help="Billed hours of a request are rounded up to a multiple of this step "
+        "(0: no rounding).",
     )
     rule_ids = fields.One2many("support.coverage.rule", "type_id", string="Coverage Rules")
 
-    _code_unique = models.Constraint("UNIQUE(code)", "An agreement type with this code already exists.")
+    _code_unique = models.Constraint(
+        "UNIQUE(code)", "An agreement type with this code already exists."
+    )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "prerequisite_type_id" in vals:
+            agreements = self.env["support.agreement"].sudo().search([("type_id", "in", self.ids)])
+            self.env["support.ticket"]._redecide_coverage_for(
+                partner_ids=set(agreements.partner_id.ids)
+            )
+        return res

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class SupportCoverageRule(models.Model):
@@ -27,3 +27,25 @@ class SupportCoverageRule(models.Model):
         "UNIQUE(category_id, type_id)",
         "A service category has one coverage rule per agreement type.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        rules._redecide_tickets(rules.category_id)
+        return rules
+
+    def write(self, vals):
+        categories = self.category_id
+        res = super().write(vals)
+        self._redecide_tickets(categories | self.category_id)
+        return res
+
+    def unlink(self):
+        categories = self.category_id
+        res = super().unlink()
+        self.env["support.coverage.rule"]._redecide_tickets(categories)
+        return res
+
+    def _redecide_tickets(self, categories):
+        if categories:
+            self.env["support.ticket"]._redecide_coverage_for(category_ids=set(categories.ids))

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import format_date
 
 OUTCOMES = [
     ("code_error", "Code error identified"),
@@ -7,18 +9,31 @@ OUTCOMES = [
     ("other", "Other"),
 ]
 COVERAGES = [("covered", "Covered"), ("billable", "Billable")]
+# Outcomes after which an included (or Key User) category is charged: "analysis of your
+# process, data or use of the system where no code error is identified" is always charged.
+CHARGED_OUTCOMES = ("no_code_error", "user_error")
+DECISION_FIELDS = (
+    "coverage_decided",
+    "coverage_agreement_id",
+    "coverage_reason",
+    "coverage_mode",
+    "coverage",
+)
 
 
 class SupportTicket(models.Model):
     _name = "support.ticket"
     _description = "Support Ticket"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ("mail.thread", "mail.activity.mixin")
     _order = "priority desc, request_date desc, id desc"
+    _rec_names_search = ("number", "name")
 
     number = fields.Char(string="Reference", readonly=True, copy=False, default="/", index=True)
     name = fields.Char(string="Title", required=True, tracking=True)
     description = fields.Html()
-    partner_id = fields.Many2one("res.partner", string="Requester", required=True, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Requester", required=True, tracking=True, index=True
+    )
     commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", string="Customer", store=True, index=True
     )
@@ -26,19 +41,481 @@ class SupportTicket(models.Model):
         "support.service.category", string="Service Category", required=True, tracking=True
     )
     request_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
-    user_id = fields.Many2one("res.users", string="Consultant", tracking=True)
-    stage_id = fields.Many2one("support.ticket.stage", tracking=True, index=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Consultant",
+        tracking=True,
+        domain="[('share', '=', False)]",
+        default=lambda self: self.env.user,
+    )
+    stage_id = fields.Many2one(
+        "support.ticket.stage",
+        tracking=True,
+        index=True,
+        copy=False,
+        group_expand="_read_group_stage_ids",
+        default=lambda self: self._default_stage_id(),
+        ondelete="restrict",
+    )
     is_closed = fields.Boolean(related="stage_id.is_closed", store=True)
     is_cancelled = fields.Boolean(related="stage_id.is_cancelled", store=True)
     priority = fields.Selection(
         [("0", "Normal"), ("1", "High"), ("2", "Urgent")], default="0", index=True
     )
-    outcome = fields.Selection(OUTCOMES, tracking=True, copy=False)
+    outcome = fields.Selection(
+        OUTCOMES,
+        tracking=True,
+        copy=False,
+        help="Set when the ticket is resolved. 'No code error identified' and 'User error' make "
+        "an included category billable.",
+    )
     date_resolved = fields.Datetime(copy=False, readonly=True)
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
-    # The decision (support_contract/models/coverage.py); the override wins when set.
-    coverage = fields.Selection(COVERAGES, readonly=True, tracking=True)
-    coverage_agreement_id = fields.Many2one("support.agreement", readonly=True, tracking=True)
-    coverage_reason = fields.Text(readonly=True)
+    color = fields.Integer()
+    # --- The decision: what the rules say, the override, and the final coverage. ---------------
+    coverage_decided = fields.Selection(
+        COVERAGES,
+        string="Coverage by the Rules",
+        compute="_compute_coverage_decision",
+        store=True,
+    )
+    coverage_agreement_id = fields.Many2one(
+        "support.agreement",
+        string="Covering Agreement",
+        compute="_compute_coverage_decision",
+        store=True,
+        tracking=True,
+        index="btree_not_null",
+    )
+    coverage_reason = fields.Text(compute="_compute_coverage_decision", store=True)
+    coverage_mode = fields.Selection(
+        [
+            ("included", "Included"),
+            ("key_user", "Included for Key Users"),
+            ("billable", "Billable"),
+            ("separate", "Always Charged Separately"),
+        ],
+        string="Deciding Rule",
+        compute="_compute_coverage_decision",
+        store=True,
+    )
+    coverage_override = fields.Selection(
+        COVERAGES,
+        string="Override",
+        tracking=True,
+        copy=False,
+        help="Set by a Support Manager to replace the decision of the rules (with a reason).",
+    )
+    coverage_override_reason = fields.Text(string="Override Reason", tracking=True, copy=False)
+    coverage = fields.Selection(
+        COVERAGES,
+        compute="_compute_coverage",
+        store=True,
+        tracking=True,
+        index=True,
+        help="The decision of the rules, or the manager's override when set.",
+    )
+    # --- Monthly source patch installations (created by the cron). ----------------------------
+    patch_agreement_id = fields.Many2one(
+        "support.agreement",
+        string="Patch Installation For",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    patch_period = fields.Char(readonly=True, copy=False, help="Month (YYYY-MM) of the patch run.")
+
+    _patch_period_unique = models.Constraint(
+        "UNIQUE(patch_agreement_id, patch_period)",
+        "A source patch installation ticket already exists for this agreement and month.",
+    )
+
+    # --- Defaults and groups ------------------------------------------------------------------
+    @api.model
+    def _default_stage_id(self):
+        return self.env["support.ticket.stage"].search([("is_closed", "=", False)], limit=1)
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        return stages.search([], order=stages._order)
+
+    # --- Decision -----------------------------------------------------------------------------
+    def _prepare_coverage_values(self):
+        """The decision inputs of each ticket of ``self``, as plain values."""
+        return [
+            {
+                "partner_id": ticket.partner_id.id,
+                "category_id": ticket.category_id.id,
+                "request_date": ticket.request_date,
+                "outcome": ticket.outcome,
+                "company_id": ticket.company_id.id,
+            }
+            for ticket in self
+        ]
+
+    @api.depends(
+        "partner_id",
+        "partner_id.commercial_partner_id",
+        "category_id",
+        "request_date",
+        "outcome",
+        "company_id",
+    )
+    def _compute_coverage_decision(self):
+        decisions = self._decide_coverage(self._prepare_coverage_values())
+        for ticket, decision in zip(self, decisions, strict=True):
+            ticket.coverage_decided = decision["coverage"]
+            ticket.coverage_agreement_id = decision["agreement_id"]
+            ticket.coverage_reason = decision["reason"]
+            ticket.coverage_mode = decision["mode"]
+
+    @api.depends("coverage_decided", "coverage_override")
+    def _compute_coverage(self):
+        for ticket in self:
+            ticket.coverage = ticket.coverage_override or ticket.coverage_decided
+
+    @api.model
+    def _decide_coverage(self, values_list):
+        """Decide the coverage of requests given as plain values, in batch.
+
+        ``values_list``: dicts with ``partner_id``, ``category_id``, ``request_date``,
+        ``outcome`` and ``company_id`` (ids, date). Returns one dict per input:
+        ``{'coverage', 'agreement_id', 'reason', 'mode', 'key_user_ids', 'deciding_agreement_id'}``.
+        A fixed number of queries whatever the batch size: the agreements of all the customers
+        with one search, the matrix with one read, then plain Python per request.
+        """
+        values_list = list(values_list)
+        if not values_list:
+            return []
+        data = self._load_coverage_data(values_list)
+        return [self._decide_one_coverage(vals, data) for vals in values_list]
+
+    @api.model
+    def _load_coverage_data(self, values_list):
+        env = self.sudo().env
+        today = fields.Date.context_today(self)
+        partners = env["res.partner"].browse(
+            {vals["partner_id"] for vals in values_list if vals.get("partner_id")}
+        )
+        partners.fetch(["name", "commercial_partner_id"])
+        commercial = {partner.id: partner.commercial_partner_id for partner in partners}
+        commercial_partners = env["res.partner"].union(*commercial.values())
+        commercial_partners.fetch(["name"])
+        dates = [fields.Date.to_date(vals.get("request_date")) or today for vals in values_list]
+        agreements = env["support.agreement"].search_fetch(
+            [
+                ("partner_id", "in", commercial_partners.ids),
+                ("state", "in", ("active", "closed")),
+                ("date_start", "<=", max(dates)),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">=", min(dates)),
+            ],
+            [
+                "name",
+                "partner_id",
+                "type_id",
+                "date_start",
+                "date_end",
+                "company_id",
+                "key_user_ids",
+            ],
+            order="date_start, id",
+        )
+        agreements.type_id.fetch(["name", "prerequisite_type_id"])
+        agreements.key_user_ids.fetch(["name"])
+        by_partner = {}
+        for agreement in agreements:
+            by_partner.setdefault(agreement.partner_id.id, []).append(agreement)
+        categories = env["support.service.category"].browse(
+            {vals["category_id"] for vals in values_list if vals.get("category_id")}
+        )
+        categories.fetch(["name"])
+        rules = env["support.coverage.rule"].search_fetch(
+            [("category_id", "in", categories.ids)], ["category_id", "type_id", "mode"]
+        )
+        return {
+            "today": today,
+            "commercial": commercial,
+            "by_partner": by_partner,
+            "matrix": {(rule.category_id.id, rule.type_id.id): rule.mode for rule in rules},
+            "outcomes": dict(self._fields["outcome"]._description_selection(self.env)),
+        }
+
+    def _decide_one_coverage(self, vals, data):
+        partner = self.env["res.partner"].sudo().browse(vals.get("partner_id") or [])
+        category = self.env["support.service.category"].sudo().browse(vals.get("category_id") or [])
+        result = {
+            "coverage": "billable",
+            "agreement_id": False,
+            "deciding_agreement_id": False,
+            "reason": "",
+            "mode": False,
+            "key_user_ids": [],
+        }
+        if not partner or not category:
+            result["reason"] = self.env._(
+                "Billable until decided: choose the requester and the service category."
+            )
+            return result
+        day = fields.Date.to_date(vals.get("request_date")) or data["today"]
+        customer = data["commercial"].get(partner.id) or partner
+        company_id = vals.get("company_id")
+        agreements = [
+            agreement
+            for agreement in data["by_partner"].get(customer.id, [])
+            if (not company_id or agreement.company_id.id == company_id)
+            and agreement.date_start <= day
+            and (not agreement.date_end or agreement.date_end >= day)
+        ]
+        if not agreements:
+            result["reason"] = self.env._(
+                "Billable: %(customer)s has no active support agreement on %(date)s, so "
+                "“%(category)s” is charged by the hour.",
+                customer=customer.name,
+                date=format_date(self.env, day),
+                category=category.name,
+            )
+            return result
+        type_ids = {agreement.type_id.id for agreement in agreements}
+        verdicts = [
+            self._coverage_verdict(agreement, category, partner, day, vals, data, type_ids)
+            for agreement in agreements
+        ]
+        covered = [verdict for verdict in verdicts if verdict["coverage"] == "covered"]
+        if covered:
+            chosen = min(covered, key=lambda v: v["rank"])
+            result["agreement_id"] = chosen["agreement"].id
+        else:
+            chosen = min(verdicts, key=lambda v: v["rank"])
+            if chosen["rank"][0] >= 40:
+                # Nothing covers it: name every agreement that was looked at.
+                same = [v for v in verdicts if v["rank"][0] == chosen["rank"][0]]
+                chosen = dict(chosen, reason=self._coverage_reason_billable(same, category))
+        result.update(
+            coverage=chosen["coverage"],
+            deciding_agreement_id=chosen["agreement"].id,
+            reason=chosen["reason"],
+            mode=chosen["mode"],
+            key_user_ids=chosen["agreement"].key_user_ids.ids,
+        )
+        return result
+
+    def _coverage_verdict(self, agreement, category, partner, day, vals, data, type_ids):
+        """What one agreement says about one request; the lowest rank explains the decision."""
+        agreement_type = agreement.type_id
+        mode = data["matrix"].get((category.id, agreement_type.id), "billable")
+        params = {
+            "category": category.name,
+            "type": agreement_type.name,
+            "agreement": agreement.name,
+        }
+        rank_key = (agreement.date_start, agreement.id)
+        verdict = {"agreement": agreement, "mode": mode, "coverage": "billable"}
+        prerequisite = agreement_type.prerequisite_type_id
+        lapsed = prerequisite and prerequisite.id not in type_ids
+        if mode == "separate":
+            reason = self.env._(
+                "Billable: “%(category)s” is always charged separately, whatever the agreement.",
+                **params,
+            )
+            return dict(verdict, rank=(30, *rank_key), reason=reason)
+        if lapsed:
+            reason = self.env._(
+                "Billable: “%(category)s” is not covered because %(type)s %(agreement)s requires "
+                "an active %(prerequisite)s and none is active on %(date)s: the prerequisite has "
+                "lapsed, so this agreement covers nothing on that date.",
+                prerequisite=prerequisite.name,
+                date=format_date(self.env, day),
+                **params,
+            )
+            rank = 10 if mode in ("included", "key_user") else 45
+            return dict(verdict, rank=(rank, *rank_key), reason=reason)
+        if mode == "billable":
+            reason = self.env._(
+                "Billable: “%(category)s” is not included in %(type)s %(agreement)s and is "
+                "charged by the hour.",
+                **params,
+            )
+            return dict(verdict, rank=(50, *rank_key), reason=reason)
+        if mode == "key_user" and partner not in agreement.key_user_ids:
+            reason = self.env._(
+                "Billable: “%(category)s” is included in %(type)s %(agreement)s only for its Key "
+                "Users (%(key_users)s); %(requester)s is not a Key User.",
+                key_users=", ".join(agreement.key_user_ids.mapped("name"))
+                or self.env._("none named"),
+                requester=partner.name,
+                **params,
+            )
+            return dict(verdict, rank=(20, *rank_key), reason=reason)
+        outcome = vals.get("outcome")
+        if outcome in CHARGED_OUTCOMES:
+            reason = self.env._(
+                "Billable: the ticket was resolved with the outcome “%(outcome)s”. “%(category)s” "
+                "is included in %(type)s %(agreement)s, but analysis where no code error is "
+                "identified is always charged, including the time already logged.",
+                outcome=data["outcomes"].get(outcome, outcome),
+                **params,
+            )
+            return dict(verdict, rank=(0, *rank_key), reason=reason)
+        if mode == "key_user":
+            reason = self.env._(
+                "Covered: “%(category)s” is included in %(type)s %(agreement)s for its Key Users, "
+                "and %(requester)s is a Key User.",
+                requester=partner.name,
+                **params,
+            )
+            return dict(verdict, coverage="covered", rank=(1, *rank_key), reason=reason)
+        reason = self.env._(
+            "Covered: “%(category)s” is included in %(type)s %(agreement)s.", **params
+        )
+        return dict(verdict, coverage="covered", rank=(0, *rank_key), reason=reason)
+
+    def _coverage_reason_billable(self, verdicts, category):
+        if len(verdicts) == 1:
+            return verdicts[0]["reason"]
+        if verdicts[0]["mode"] == "billable":
+            return self.env._(
+                "Billable: “%(category)s” is not included in any of the agreements "
+                "%(agreements)s and is charged by the hour.",
+                category=category.name,
+                agreements=", ".join(
+                    f"{v['agreement'].type_id.name} {v['agreement'].name}" for v in verdicts
+                ),
+            )
+        return verdicts[0]["reason"]
+
+    def _redecide_coverage(self):
+        """Re-decide ``self`` after a change outside the ticket (agreement, rule, type)."""
+        tickets = self.sudo().exists()
+        if not tickets:
+            return
+        for fname in DECISION_FIELDS:
+            self.env.add_to_compute(self._fields[fname], tickets)
+        tickets.flush_recordset(list(DECISION_FIELDS))
+
+    @api.model
+    def _get_coverage_redecide_domain(self, partner_ids=None, category_ids=None):
+        """Tickets whose decision may change when agreements or rules change.
+
+        Cancelled tickets keep their decision. support_timesheet extends this to leave invoiced
+        tickets alone.
+        """
+        domain = [("is_cancelled", "=", False)]
+        if partner_ids is not None:
+            domain.append(("commercial_partner_id", "in", list(partner_ids)))
+        if category_ids is not None:
+            domain.append(("category_id", "in", list(category_ids)))
+        return domain
+
+    @api.model
+    def _redecide_coverage_for(self, partner_ids=None, category_ids=None):
+        if partner_ids is not None and not partner_ids:
+            return
+        domain = self._get_coverage_redecide_domain(partner_ids, category_ids)
+        self.sudo().with_context(active_test=False).search(domain)._redecide_coverage()
+
+    # --- Constraints --------------------------------------------------------------------------
+    @api.constrains("coverage_override", "coverage_override_reason")
+    def _check_coverage_override_reason(self):
+        for ticket in self:
+            if ticket.coverage_override and not (ticket.coverage_override_reason or "").strip():
+                raise ValidationError(
+                    self.env._(
+                        "Ticket %(ticket)s: write the reason for overriding the coverage decision.",
+                        ticket=ticket.display_name,
+                    )
+                )
+
+    @api.constrains("partner_id", "category_id")
+    def _check_partner_category(self):
+        for ticket in self:
+            if not ticket.partner_id:
+                raise ValidationError(self.env._("A support ticket needs a customer contact."))
+            if not ticket.category_id:
+                raise ValidationError(self.env._("A support ticket needs a service category."))
+
+    @api.constrains("stage_id", "outcome")
+    def _check_outcome(self):
+        for ticket in self:
+            if ticket.is_closed and not ticket.outcome:
+                raise ValidationError(
+                    self.env._(
+                        "Ticket %(ticket)s: choose an outcome before resolving it.",
+                        ticket=ticket.display_name,
+                    )
+                )
+
+    def _check_override_access(self, vals):
+        if not {"coverage_override", "coverage_override_reason"} & set(vals):
+            return
+        if self.env.su or self.env.user.has_group("support_contract.group_support_manager"):
+            return
+        raise AccessError(
+            self.env._("Only a Support Manager can override the coverage decision of a ticket.")
+        )
+
+    def _check_resolving(self, vals):
+        """Refuse to move to a resolved stage without an outcome (a workflow refusal)."""
+        stage = self.env["support.ticket.stage"].browse(vals["stage_id"])
+        if not stage.is_closed:
+            return
+        if "outcome" in vals:
+            missing = self if not vals["outcome"] else self.browse()
+        else:
+            missing = self.filtered(lambda t: not t.outcome)
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Choose an outcome (code error, no code error, user error or other) before "
+                    "moving %(tickets)s to %(stage)s.",
+                    tickets=", ".join(missing.mapped("display_name")),
+                    stage=stage.name,
+                )
+            )
+
+    # --- CRUD ---------------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_override_access({k for vals in vals_list for k in vals})
+        stages = self.env["support.ticket.stage"].browse(
+            {vals["stage_id"] for vals in vals_list if vals.get("stage_id")}
+        )
+        closed_ids = set(stages.filtered("is_closed").ids)
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            if vals.get("stage_id") in closed_ids:
+                if not vals.get("outcome"):
+                    raise UserError(self.env._("Choose an outcome before resolving a ticket."))
+                vals.setdefault("date_resolved", now)
+            if vals.get("number", "/") == "/":
+                vals["number"] = self.env["ir.sequence"].next_by_code("support.ticket") or "/"
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_override_access(vals)
+        if vals.get("stage_id"):
+            self._check_resolving(vals)
+            stage = self.env["support.ticket.stage"].browse(vals["stage_id"])
+            vals = dict(vals, date_resolved=fields.Datetime.now() if stage.is_closed else False)
+        return super().write(vals)
+
+    @api.depends("number", "name")
+    def _compute_display_name(self):
+        for ticket in self:
+            if ticket.number and ticket.number != "/":
+                ticket.display_name = f"{ticket.number} {ticket.name or ''}".strip()
+            else:
+                ticket.display_name = ticket.name or ""
+
+    # --- Actions ------------------------------------------------------------------------------
+    def action_open_agreement(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "support.agreement",
+            "res_id": self.coverage_agreement_id.id,
+            "view_mode": "form",
+        }

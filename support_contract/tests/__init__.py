@@ -1,0 +1,5 @@
+from . import test_coverage_matrix
+from . import test_coverage_changes
+from . import test_agreement
+from . import test_security
+from . import test_translation
