@@ -167,7 +167,7 @@ drop_db() {
 # installing account and hr_timesheet takes minutes, copying the template takes seconds.
 ensure_template() {
     local key name
-    key="$(printf '%s|%s|%s' "$(cd "$ODOO" && cat odoo/release.py | sha1sum)" "$TEMPLATE_MODULES" "v1" | sha1sum | cut -c1-10)"
+    key="$(printf '%s|%s|%s' "$(cd "$ODOO" && cat odoo/release.py | sha1sum)" "$TEMPLATE_MODULES" "v2" | sha1sum | cut -c1-10)"
     name="support_tmpl_$key"
     exec 9>"$LOCAL/template.lock"
     flock 9
@@ -175,8 +175,12 @@ ensure_template() {
         log "Building the template database $name ($TEMPLATE_MODULES with demo data; about 2-3 minutes, once)"
         drop_db "${name}_partial"
         write_odoo_conf "$LOCAL/odoo-template.conf" "$(free_port)"
-        odoo_bin -c "$LOCAL/odoo-template.conf" -d "${name}_partial" -i "$TEMPLATE_MODULES" --with-demo \
-            --load-language=sv_SE --stop-after-init --log-level=warn >"$LOCAL/template.log" 2>&1 \
+        # English stays the main language; Swedish is loaded beside it (--load-language on a new
+        # database would make Swedish the only active language).
+        { odoo_bin -c "$LOCAL/odoo-template.conf" -d "${name}_partial" -i "$TEMPLATE_MODULES" --with-demo \
+            --stop-after-init --log-level=warn \
+          && odoo_bin i18n loadlang -c "$LOCAL/odoo-template.conf" -d "${name}_partial" -l sv_SE; } \
+            >"$LOCAL/template.log" 2>&1 \
             || { tail -n 40 "$LOCAL/template.log" >&2; die "Building the template database failed: see $LOCAL/template.log"; }
         "$PG_BIN/psql" -d postgres -qc "ALTER DATABASE \"${name}_partial\" RENAME TO \"$name\"" >/dev/null
         [ -d "$LOCAL/data/filestore/${name}_partial" ] && mv "$LOCAL/data/filestore/${name}_partial" "$LOCAL/data/filestore/$name"
