@@ -429,13 +429,18 @@ class SupportTicket(models.Model):
                     )
                 )
 
-    @api.constrains("partner_id", "category_id")
-    def _check_partner_category(self):
-        for ticket in self:
-            if not ticket.partner_id:
-                raise ValidationError(self.env._("A support ticket needs a customer contact."))
-            if not ticket.category_id:
-                raise ValidationError(self.env._("A support ticket needs a service category."))
+    def _check_required_inputs(self, vals_list):
+        """A clear message instead of the database's NOT NULL error."""
+        context = self.env.context
+        for vals in vals_list:
+            if "partner_id" in vals or not self:
+                if not (vals.get("partner_id") or (not self and context.get("default_partner_id"))):
+                    raise ValidationError(self.env._("A support ticket needs a customer contact."))
+            if "category_id" in vals or not self:
+                if not (
+                    vals.get("category_id") or (not self and context.get("default_category_id"))
+                ):
+                    raise ValidationError(self.env._("A support ticket needs a service category."))
 
     @api.constrains("stage_id", "outcome")
     def _check_outcome(self):
@@ -480,6 +485,7 @@ class SupportTicket(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_override_access({k for vals in vals_list for k in vals})
+        self._check_required_inputs(vals_list)
         stages = self.env["support.ticket.stage"].browse(
             {vals["stage_id"] for vals in vals_list if vals.get("stage_id")}
         )
@@ -496,6 +502,8 @@ class SupportTicket(models.Model):
 
     def write(self, vals):
         self._check_override_access(vals)
+        if self:
+            self._check_required_inputs([vals])
         if vals.get("stage_id"):
             self._check_resolving(vals)
             stage = self.env["support.ticket.stage"].browse(vals["stage_id"])
