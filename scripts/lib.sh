@@ -90,6 +90,18 @@ as_pg_owner() {
     fi
 }
 
+# The cluster lives in .local/pg unless the postgres OS user cannot reach that folder (a checkout
+# under a private 0700 folder) or its socket path would be too long for Unix sockets (107 bytes).
+choose_pgdir() {
+    mkdir -p "$LOCAL"
+    if [ "$(id -u)" = 0 ] && { ! runuser -u postgres -- test -x "$LOCAL" || [ ${#PGSOCK} -gt 90 ]; }; then
+        PGDIR="/var/tmp/support-suite-$(printf '%s' "$ROOT" | sha1sum | cut -c1-10)/pg"
+        PGDATA_DIR="$PGDIR/data"
+        PGSOCK="$PGDIR/run"
+        log "The postgres user cannot use $LOCAL/pg: the cluster lives in $PGDIR instead"
+    fi
+}
+
 pg_running() { as_pg_owner "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; }
 
 ensure_pg() {
@@ -102,6 +114,7 @@ ensure_pg() {
     fi
     [ -x "$PG_BIN/pg_ctl" ] || die "PostgreSQL 15 server binaries were not found (looked in $PG_BIN). Install Debian's postgresql-15 package, or set PG_BIN to the folder holding pg_ctl, or point the suite at your own server (see the README)."
     PG_STARTED_HERE=0
+    choose_pgdir
     if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
         log "Creating a private PostgreSQL cluster in $PGDATA_DIR"
         mkdir -p "$PGDATA_DIR" "$PGSOCK"
