@@ -323,8 +323,11 @@ class SupportAgreement(models.Model):
         agreements = self.sudo().search(
             [
                 ("state", "=", "active"),
-                ("type_id.rule_ids.category_id", "=", category.id),
-                ("type_id.rule_ids.mode", "=", "included"),
+                (
+                    "type_id.rule_ids",
+                    "any",
+                    [("category_id", "=", category.id), ("mode", "=", "included")],
+                ),
                 ("date_start", "<=", day),
                 "|",
                 ("date_end", "=", False),
