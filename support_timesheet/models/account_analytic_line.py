@@ -45,9 +45,7 @@ class AccountAnalyticLine(models.Model):
         help="Part of the logged hours billed at the hourly rate (the rest is covered or drawn "
         "from packs). The per-request minimum is added on the ticket's invoice line.",
     )
-    support_pack_hours = fields.Float(
-        string="Hours from Packs", readonly=True, copy=False
-    )
+    support_pack_hours = fields.Float(string="Hours from Packs", readonly=True, copy=False)
     support_consumption_ids = fields.One2many(
         "support.hour.pack.consumption", "timesheet_id", string="Pack Draws", readonly=True
     )
@@ -133,17 +131,19 @@ class AccountAnalyticLine(models.Model):
 
     @api.model
     def _support_preprocess(self, vals_list):
-        ticket_ids = {vals["support_ticket_id"] for vals in vals_list if vals.get("support_ticket_id")}
+        ticket_ids = {vals.get("support_ticket_id") for vals in vals_list} - {False, None}
         if not ticket_ids:
             return
         tickets = self.env["support.ticket"].browse(ticket_ids)
         self._support_check_ticket_open(tickets)
         for vals in vals_list:
-            if vals.get("support_ticket_id") and not vals.get("project_id"):
-                ticket = tickets.browse(vals["support_ticket_id"])
-                vals["project_id"] = ticket.sudo()._support_get_project().id
-            if vals.get("support_ticket_id") and not vals.get("name"):
-                ticket = tickets.browse(vals["support_ticket_id"])
+            if not vals.get("support_ticket_id"):
+                continue
+            # Time on a ticket goes to the ticket's project, whatever the default project was.
+            ticket = tickets.browse(vals["support_ticket_id"])
+            vals["project_id"] = ticket.sudo()._support_get_project().id
+            vals.pop("task_id", None)
+            if not vals.get("name"):
                 vals["name"] = ticket.name
 
     @api.model_create_multi
@@ -157,10 +157,9 @@ class AccountAnalyticLine(models.Model):
         if set(vals) - SYSTEM_FIELDS:
             self._support_check_not_invoiced()
         if vals.get("support_ticket_id"):
-            self._support_check_ticket_open(self.env["support.ticket"].browse(vals["support_ticket_id"]))
-            if not vals.get("project_id"):
-                vals = dict(vals, project_id=self.env["support.ticket"].browse(
-                    vals["support_ticket_id"]).sudo()._support_get_project().id)
+            ticket = self.env["support.ticket"].browse(vals["support_ticket_id"])
+            self._support_check_ticket_open(ticket)
+            vals = dict(vals, project_id=ticket.sudo()._support_get_project().id)
         billing_fields = {"unit_amount", "date", "support_ticket_id"}
         old_tickets = self.support_ticket_id if billing_fields & set(vals) else None
         if billing_fields & set(vals):

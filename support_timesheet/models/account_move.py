@@ -51,7 +51,9 @@ class AccountMove(models.Model):
             return
         Pack = self.env["support.hour.pack"].sudo()
         existing = dict(
-            Pack._read_group([("invoice_line_id", "in", lines.ids)], ["invoice_line_id"], ["__count"])
+            Pack._read_group(
+                [("invoice_line_id", "in", lines.ids)], ["invoice_line_id"], ["__count"]
+            )
         )
         vals_list = []
         for line in lines:
@@ -61,12 +63,8 @@ class AccountMove(models.Model):
             for index in range(existing.get(line, 0), units):
                 vals_list.append(
                     {
-                        "name": "%s - %s%s"
-                        % (
-                            product.name,
-                            line.move_id.name,
-                            " (%s)" % (index + 1) if units > 1 else "",
-                        ),
+                        "name": f"{product.name} - {line.move_id.name}"
+                        + (f" ({index + 1})" if units > 1 else ""),
                         "partner_id": line.move_id.partner_id.commercial_partner_id.id,
                         "hours": product.support_pack_hours,
                         "date_start": date_start,

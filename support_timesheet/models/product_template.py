@@ -13,9 +13,7 @@ class ProductTemplate(models.Model):
     support_pack_hours = fields.Float(
         string="Pack Hours", help="Hours of support granted by one unit of this pack product."
     )
-    support_pack_validity_months = fields.Integer(
-        string="Pack Validity (months)", default=12
-    )
+    support_pack_validity_months = fields.Integer(string="Pack Validity (months)", default=12)
 
     @api.constrains("support_is_pack", "support_pack_hours", "support_pack_validity_months")
     def _check_support_pack_hours(self):

@@ -29,35 +29,6 @@ class SupportAgreement(models.Model):
         for agreement in self:
             agreement.fee_period_count = data.get(agreement.id, 0)
 
-    # ------------------------------------------------------------------ decisions follow
-    def _support_tickets_to_rebill(self, partners):
-        return (
-            self.env["support.ticket"]
-            .sudo()
-            .search(
-                [
-                    ("commercial_partner_id", "in", partners.ids),
-                    ("timesheet_ids.support_invoice_line_id", "=", False),
-                    ("timesheet_ids", "!=", False),
-                ]
-            )
-        )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        agreements = super().create(vals_list)
-        self._support_tickets_to_rebill(agreements.partner_id)._support_recompute_billing()
-        return agreements
-
-    def write(self, vals):
-        partners = self.partner_id
-        res = super().write(vals)
-        if {"state", "date_start", "date_end", "type_id", "partner_id", "key_user_ids"} & set(
-            vals
-        ):
-            self._support_tickets_to_rebill(partners | self.partner_id)._support_recompute_billing()
-        return res
-
     # ------------------------------------------------------------------ monthly fees
     def _fee_product(self):
         self.ensure_one()
@@ -183,8 +154,10 @@ class SupportAgreement(models.Model):
         moves = self.with_company(self.company_id)._invoice_monthly_fees()
         if not moves:
             raise UserError(
-                self.env._("Every month of %(agreement)s up to today is already invoiced.",
-                           agreement=self.display_name)
+                self.env._(
+                    "Every month of %(agreement)s up to today is already invoiced.",
+                    agreement=self.display_name,
+                )
             )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account.action_move_out_invoice_type"

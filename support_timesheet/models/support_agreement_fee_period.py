@@ -11,9 +11,7 @@ class SupportAgreementFeePeriod(models.Model):
     agreement_id = fields.Many2one(
         "support.agreement", required=True, ondelete="cascade", index=True, readonly=True
     )
-    partner_id = fields.Many2one(
-        related="agreement_id.partner_id", string="Customer", store=True
-    )
+    partner_id = fields.Many2one(related="agreement_id.partner_id", string="Customer", store=True)
     date_start = fields.Date(required=True, readonly=True)
     date_end = fields.Date(required=True, readonly=True)
     ratio = fields.Float(
@@ -25,9 +23,7 @@ class SupportAgreementFeePeriod(models.Model):
         "account.move.line", readonly=True, ondelete="cascade", index="btree_not_null"
     )
     invoice_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice")
-    company_id = fields.Many2one(
-        related="agreement_id.company_id", store=True, index=True
-    )
+    company_id = fields.Many2one(related="agreement_id.company_id", store=True, index=True)
 
     _agreement_period_unique = models.Constraint(
         "UNIQUE(agreement_id, date_start)",

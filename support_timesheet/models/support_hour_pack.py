@@ -4,7 +4,7 @@ from odoo.tools import float_compare
 
 class SupportHourPack(models.Model):
     _name = "support.hour.pack"
-    _inherit = ["support.hour.pack", "mail.activity.mixin"]
+    _inherit = ["support.hour.pack", "mail.activity.mixin"]  # noqa: RUF012
 
     consumption_ids = fields.One2many(
         "support.hour.pack.consumption", "pack_id", string="Consumption", readonly=True
@@ -20,7 +20,9 @@ class SupportHourPack(models.Model):
     )
     invoice_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice")
     warning_sent = fields.Boolean(
-        string="Balance Warning Sent", readonly=True, copy=False,
+        string="Balance Warning Sent",
+        readonly=True,
+        copy=False,
         help="The low-balance warning went out for this pack.",
     )
 

@@ -36,6 +36,185 @@ def _round_billed(hours, minimum, step):
     return float_round(max(hours, minimum), precision_digits=PRECISION)
 
 
+class BillingRun:
+    """One pass of the billing engine over a batch of tickets (see _support_recompute_billing).
+
+    Loads the lines, the customers' packs (locked), the existing draws and the invoiced
+    quantities once, then bills ticket after ticket in memory.
+    """
+
+    def __init__(self, tickets):
+        env = self.env = tickets.env
+        self.Consumption = env["support.hour.pack.consumption"]
+        lines = env["account.analytic.line"].search(
+            [("support_ticket_id", "in", tickets.ids)], order="date, id"
+        )
+        self.lines_by_ticket = defaultdict(list)
+        for line in lines:
+            self.lines_by_ticket[line.support_ticket_id.id].append(line)
+        billable = tickets.filtered(lambda t: t.coverage != "covered")
+        packs = env["support.hour.pack"]
+        if billable:
+            packs = packs.search(
+                [
+                    ("partner_id", "in", billable.commercial_partner_id.ids),
+                    ("company_id", "in", billable.company_id.ids),
+                ],
+                order="date_start, id",
+            )
+        old = self.Consumption.search([("ticket_id", "in", tickets.ids)])
+        if packs or old:
+            (packs | old.pack_id)._lock_for_update()
+        # Draws of invoiced lines stay; the others are recomputed.
+        self.movable = old.filtered(lambda c: not c.timesheet_id.support_invoice_line_id)
+        self.remaining = {}
+        if packs:
+            used = dict(
+                self.Consumption._read_group(
+                    [("pack_id", "in", packs.ids), ("id", "not in", self.movable.ids)],
+                    ["pack_id"],
+                    ["hours:sum"],
+                )
+            )
+            self.remaining = {pack.id: pack.hours - used.get(pack, 0.0) for pack in packs}
+        self.pack_names = {pack.id: pack.name for pack in packs}
+        self.packs_by_key = defaultdict(list)
+        for pack in packs:
+            self.packs_by_key[(pack.partner_id.id, pack.company_id.id)].append(pack)
+        self.old_draws = defaultdict(list)
+        for consumption in self.movable:
+            self.old_draws[self._key(consumption)].append(
+                (consumption.pack_id.id, consumption.hours)
+            )
+        self.invoiced_qty = dict(
+            env["account.move.line"]._read_group(
+                [("support_ticket_id", "in", tickets.ids), ("parent_state", "!=", "cancel")],
+                ["support_ticket_id"],
+                ["quantity:sum"],
+            )
+        )
+        self.default_type = env["support.ticket"]._support_default_type()
+        self.draws_to_replace = self.Consumption
+        self.new_draws = []
+        self.touched_packs = set()
+
+    @staticmethod
+    def _key(consumption):
+        return consumption.timesheet_id.id or ("extra", consumption.ticket_id.id)
+
+    def draw(self, pack_list, hours, date):
+        """Take `hours` from the valid packs on `date`: ([(pack_id, hours)], hours left)."""
+        result = []
+        for pack in pack_list:
+            if float_is_zero(hours, precision_digits=PRECISION):
+                break
+            left = self.remaining[pack.id]
+            if not pack._is_valid_on(date) or float_compare(left, 0, PRECISION) <= 0:
+                continue
+            take = min(left, hours)
+            self.remaining[pack.id] = left - take
+            hours -= take
+            result.append((pack.id, float_round(take, precision_digits=PRECISION)))
+        return result, max(hours, 0.0)
+
+    def set_draws(self, key, ticket, line, date, draws):
+        if sorted(self.old_draws.get(key, [])) == sorted(draws):
+            return
+        self.draws_to_replace |= self.movable.filtered(lambda c: self._key(c) == key)
+        self.touched_packs.update(pack_id for pack_id, _hours in draws)
+        self.new_draws += [
+            {
+                "pack_id": pack_id,
+                "timesheet_id": line.id if line else False,
+                "ticket_id": ticket.id,
+                "partner_id": ticket.commercial_partner_id.id,
+                "hours": hours,
+                "date": date,
+            }
+            for pack_id, hours in draws
+        ]
+
+    def bill_line(self, ticket, line, totals, pack_list):
+        billable = ticket.coverage != "covered"
+        if not billable:
+            self.set_draws(line.id, ticket, line, line.date, [])
+            return {
+                "support_billing_status": "covered",
+                "support_billing_reason": ticket.coverage_reason
+                or self.env._("Covered by the customer's agreement."),
+                "support_billed_hours": 0.0,
+                "support_pack_hours": 0.0,
+            }
+        totals["billable"] += line.unit_amount
+        draws, hourly = self.draw(pack_list, line.unit_amount, line.date)
+        self.set_draws(line.id, ticket, line, line.date, draws)
+        from_pack = sum(hours for _pack, hours in draws)
+        totals["pack"] += from_pack
+        vals = ticket._support_line_vals(draws, from_pack, hourly, self.pack_names)
+        if vals["support_billing_status"] == "to_invoice":
+            totals["to_invoice"] += hourly
+        elif vals["support_billing_status"] == "held":
+            totals["held"] += hourly
+        return vals
+
+    def bill_ticket(self, ticket):
+        partner = ticket.commercial_partner_id
+        pack_list = self.packs_by_key.get((partner.id, ticket.company_id.id), [])
+        totals = defaultdict(float)
+        last_date = False
+        for line in self.lines_by_ticket.get(ticket.id, []):
+            totals["logged"] += line.unit_amount
+            last_date = line.date
+            if line.support_invoice_line_id:
+                totals["billable"] += line.unit_amount
+                totals["pack"] += line.support_pack_hours
+                totals["invoiced_lines"] += line.support_billed_hours
+                continue
+            vals = self.bill_line(ticket, line, totals, pack_list)
+            changed = {k: v for k, v in vals.items() if line[k] != v}
+            if changed:
+                line.write(changed)
+        extra_total, extra_pending = self.bill_extra(ticket, totals, pack_list, last_date)
+        ticket._support_write_totals(totals, extra_total, extra_pending, self.invoiced_qty)
+
+    def bill_extra(self, ticket, totals, pack_list, last_date):
+        """The per-request minimum and rounding: ticket level, billed once."""
+        billable = ticket.coverage != "covered"
+        btype = ticket._support_billing_type(self.default_type)
+        hours_billed = _round_billed(
+            totals["billable"], btype.min_billed_hours, btype.rounding_step
+        )
+        totals["billed"] = hours_billed
+        extra_total = hours_billed - totals["billable"] if hours_billed else 0.0
+        extra_invoiced = max(self.invoiced_qty.get(ticket, 0.0) - totals["invoiced_lines"], 0.0)
+        extra_pending = extra_total - extra_invoiced
+        extra_draws = []
+        if billable and float_compare(extra_pending, 0, PRECISION) > 0 and last_date:
+            extra_draws, extra_pending = self.draw(pack_list, extra_pending, last_date)
+            totals["pack"] += sum(hours for _pack, hours in extra_draws)
+        self.set_draws(("extra", ticket.id), ticket, False, last_date, extra_draws)
+        if float_compare(extra_pending, 0, PRECISION) > 0:
+            if ticket.approval_state == "refused":
+                extra_pending = 0.0
+            elif (
+                ticket.commercial_partner_id.support_cost_control
+                and ticket.approval_state != "approved"
+            ):
+                totals["held"] += extra_pending
+                extra_pending = 0.0
+        return extra_total, extra_pending
+
+    def save(self):
+        if self.draws_to_replace:
+            self.draws_to_replace.unlink()
+        if self.new_draws:
+            self.Consumption.create(self.new_draws)
+        if self.touched_packs:
+            touched = self.env["support.hour.pack"].browse(self.touched_packs)
+            touched.flush_recordset(["hours_remaining"])
+            touched._send_balance_warnings()
+
+
 class SupportTicket(models.Model):
     _inherit = "support.ticket"
 
@@ -141,10 +320,26 @@ class SupportTicket(models.Model):
             self._support_recompute_billing()
         return res
 
+    def _redecide_coverage(self):
+        """Decisions changed from outside the ticket (agreement, rule): the time follows."""
+        res = super()._redecide_coverage()
+        tickets = self.sudo().exists()
+        if tickets:
+            with_time = (
+                self.env["account.analytic.line"]
+                .sudo()
+                ._read_group([("support_ticket_id", "in", tickets.ids)], ["support_ticket_id"])
+            )
+            tickets = self.env["support.ticket"].union(*(t for (t,) in with_time))
+            tickets._support_recompute_billing()
+        return res
+
     # ------------------------------------------------------------------ approval
     def _support_approval_partner(self):
         partner_id = self.env.context.get("support_approval_partner_id")
-        return self.env["res.partner"].browse(partner_id) if partner_id else self.env.user.partner_id
+        if partner_id:
+            return self.env["res.partner"].browse(partner_id)
+        return self.env.user.partner_id
 
     def action_approve_extra_hours(self):
         partner = self._support_approval_partner()
@@ -202,8 +397,8 @@ class SupportTicket(models.Model):
     # ------------------------------------------------------------------ billing engine
     @api.model
     def _support_default_type(self):
-        return self.env["support.agreement.type"].sudo().search(
-            [("code", "=", "on_demand")], limit=1
+        return (
+            self.env["support.agreement.type"].sudo().search([("code", "=", "on_demand")], limit=1)
         )
 
     def _support_billing_type(self, default_type):
@@ -212,9 +407,8 @@ class SupportTicket(models.Model):
 
     def _support_hourly_product(self, default_type):
         self.ensure_one()
-        return (
-            self._support_billing_type(default_type).hourly_product_id
-            or self.env.ref("support_timesheet.product_support_hour")
+        return self._support_billing_type(default_type).hourly_product_id or self.env.ref(
+            "support_timesheet.product_support_hour"
         )
 
     def _support_recompute_billing(self):
@@ -223,199 +417,47 @@ class SupportTicket(models.Model):
         Lines already linked to an invoice keep their status and pack draws; every other line of
         the tickets is re-billed: covered, drawn from the customer's valid packs (oldest first,
         by the date of the work), then hourly (to invoice), or held for approval when the
-        customer is under cost control. Ticket totals are updated in the same pass.
+        customer is under cost control. Ticket totals are updated in the same pass. A fixed
+        number of queries, plus one write per line whose billing changed.
         """
         tickets = self.sudo().exists()
         if not tickets:
             return
-        env = tickets.env
-        Line = env["account.analytic.line"]
-        Consumption = env["support.hour.pack.consumption"]
-        lines = Line.search([("support_ticket_id", "in", tickets.ids)], order="date, id")
-        lines_by_ticket = defaultdict(list)
-        for line in lines:
-            lines_by_ticket[line.support_ticket_id.id].append(line)
-        billable_tickets = tickets.filtered(lambda t: t.coverage != "covered")
-        packs = env["support.hour.pack"]
-        if billable_tickets:
-            packs = packs.search(
-                [
-                    ("partner_id", "in", billable_tickets.commercial_partner_id.ids),
-                    ("company_id", "in", billable_tickets.company_id.ids),
-                ],
-                order="date_start, id",
-            )
-        old_consumption = Consumption.search([("ticket_id", "in", tickets.ids)])
-        if packs or old_consumption:
-            (packs | old_consumption.pack_id)._lock_for_update()
-        # Balances without the draws of lines we are about to re-bill.
-        frozen = old_consumption.filtered(lambda c: c.timesheet_id.support_invoice_line_id)
-        movable = old_consumption - frozen
-        remaining = {}
-        if packs:
-            used = dict(
-                Consumption._read_group(
-                    [("pack_id", "in", packs.ids), ("id", "not in", movable.ids)],
-                    ["pack_id"],
-                    ["hours:sum"],
-                )
-            )
-            remaining = {pack.id: pack.hours - used.get(pack, 0.0) for pack in packs}
-        packs_by_key = defaultdict(list)
-        for pack in packs:
-            packs_by_key[(pack.partner_id.id, pack.company_id.id)].append(pack)
-        old_draws = defaultdict(list)
-        for consumption in movable:
-            key = consumption.timesheet_id.id or ("extra", consumption.ticket_id.id)
-            old_draws[key].append((consumption.pack_id.id, consumption.hours))
-        invoiced_qty = dict(
-            env["account.move.line"]._read_group(
-                [("support_ticket_id", "in", tickets.ids), ("parent_state", "!=", "cancel")],
-                ["support_ticket_id"],
-                ["quantity:sum"],
-            )
-        )
-        default_type = self._support_default_type()
-        draws_to_replace = env["support.hour.pack.consumption"]
-        new_draws = []
-        touched_packs = set()
-
-        def draw(pack_list, hours, date):
-            result = []
-            for pack in pack_list:
-                if float_is_zero(hours, precision_digits=PRECISION):
-                    break
-                left = remaining[pack.id]
-                if not pack._is_valid_on(date) or float_compare(left, 0, PRECISION) <= 0:
-                    continue
-                take = min(left, hours)
-                remaining[pack.id] = left - take
-                hours -= take
-                result.append((pack.id, float_round(take, precision_digits=PRECISION)))
-            return result, max(hours, 0.0)
-
-        def set_draws(key, ticket, line, date, draws):
-            nonlocal draws_to_replace
-            if sorted(old_draws.get(key, [])) == sorted(draws):
-                return
-            draws_to_replace |= movable.filtered(
-                lambda c: (c.timesheet_id.id or ("extra", c.ticket_id.id)) == key
-            )
-            touched_packs.update(pack_id for pack_id, _hours in draws)
-            for pack_id, hours in draws:
-                new_draws.append(
-                    {
-                        "pack_id": pack_id,
-                        "timesheet_id": line.id if line else False,
-                        "ticket_id": ticket.id,
-                        "partner_id": ticket.commercial_partner_id.id,
-                        "hours": hours,
-                        "date": date,
-                    }
-                )
-
-        pack_names = {pack.id: pack.name for pack in packs}
+        run = BillingRun(tickets)
         for ticket in tickets:
-            billable = ticket.coverage != "covered"
-            partner = ticket.commercial_partner_id
-            pack_list = packs_by_key.get((partner.id, ticket.company_id.id), [])
-            cost_control = partner.support_cost_control
-            approval = ticket.approval_state
-            totals = defaultdict(float)
-            last_date = False
-            for line in lines_by_ticket.get(ticket.id, []):
-                totals["logged"] += line.unit_amount
-                last_date = line.date
-                if line.support_invoice_line_id:
-                    totals["billable"] += line.unit_amount
-                    totals["pack"] += line.support_pack_hours
-                    totals["invoiced_lines"] += line.support_billed_hours
-                    continue
-                if not billable:
-                    set_draws(line.id, ticket, line, line.date, [])
-                    vals = {
-                        "support_billing_status": "covered",
-                        "support_billing_reason": ticket.coverage_reason
-                        or self.env._("Covered by the customer's agreement."),
-                        "support_billed_hours": 0.0,
-                        "support_pack_hours": 0.0,
-                    }
-                else:
-                    totals["billable"] += line.unit_amount
-                    draws, hourly = draw(pack_list, line.unit_amount, line.date)
-                    set_draws(line.id, ticket, line, line.date, draws)
-                    from_pack = sum(hours for _pack, hours in draws)
-                    totals["pack"] += from_pack
-                    vals = ticket._support_line_vals(
-                        draws, from_pack, hourly, pack_names, cost_control, approval
-                    )
-                    if vals["support_billing_status"] == "to_invoice":
-                        totals["to_invoice"] += hourly
-                    elif vals["support_billing_status"] == "held":
-                        totals["held"] += hourly
-                changed = {k: v for k, v in vals.items() if line[k] != v}
-                if changed:
-                    line.write(changed)
-            # Per-request minimum and rounding on the ticket's billable total.
-            btype = ticket._support_billing_type(default_type)
-            hours_billed = (
-                _round_billed(totals["billable"], btype.min_billed_hours, btype.rounding_step)
-                if billable or totals["billable"]
-                else 0.0
-            )
-            extra_total = hours_billed - totals["billable"] if hours_billed else 0.0
-            hours_invoiced = invoiced_qty.get(ticket, 0.0)
-            extra_invoiced = max(hours_invoiced - totals["invoiced_lines"], 0.0)
-            extra_pending = extra_total - extra_invoiced
-            extra_draws = []
-            if billable and float_compare(extra_pending, 0, PRECISION) > 0 and last_date:
-                extra_draws, extra_pending = draw(pack_list, extra_pending, last_date)
-                totals["pack"] += sum(hours for _pack, hours in extra_draws)
-            set_draws(("extra", ticket.id), ticket, False, last_date, extra_draws)
-            if float_compare(extra_pending, 0, PRECISION) > 0:
-                if approval == "refused":
-                    extra_pending = 0.0
-                elif cost_control and approval != "approved":
-                    totals["held"] += extra_pending
-                    extra_pending = 0.0
-            new_approval = approval
-            if totals["held"] and approval == "not_needed":
-                new_approval = "pending"
-            elif not totals["held"] and approval == "pending":
-                new_approval = "not_needed"
-            ticket_vals = {
-                "hours_logged": float_round(totals["logged"], precision_digits=PRECISION),
-                "hours_billed": hours_billed,
-                "hours_extra": float_round(extra_total, precision_digits=PRECISION),
-                "hours_from_pack": float_round(totals["pack"], precision_digits=PRECISION),
-                "hours_to_invoice": float_round(
-                    max(totals["to_invoice"] + extra_pending, 0.0), precision_digits=PRECISION
-                ),
-                "hours_invoiced": float_round(hours_invoiced, precision_digits=PRECISION),
-                "hours_held": float_round(totals["held"], precision_digits=PRECISION),
-                "hours_extra_to_invoice": float_round(extra_pending, precision_digits=PRECISION),
-                "approval_state": new_approval,
-            }
-            changed = {
-                k: v
-                for k, v in ticket_vals.items()
-                if (ticket[k] != v if k == "approval_state" else float_compare(ticket[k], v, 4))
-            }
-            if changed:
-                # super().write: no recursion into the billing engine
-                super(SupportTicket, ticket).write(changed)
-        if draws_to_replace:
-            draws_to_replace.unlink()
-        if new_draws:
-            Consumption.create(new_draws)
-        if touched_packs:
-            touched = env["support.hour.pack"].browse(touched_packs)
-            touched.flush_recordset(["hours_remaining"])
-            touched._send_balance_warnings()
+            run.bill_ticket(ticket)
+        run.save()
 
-    def _support_line_vals(self, draws, from_pack, hourly, pack_names, cost_control, approval):
+    def _support_write_totals(self, totals, extra_total, extra_pending, invoiced_qty):
+        self.ensure_one()
+        approval = self.approval_state
+        if totals["held"] and approval == "not_needed":
+            approval = "pending"
+        elif not totals["held"] and approval == "pending":
+            approval = "not_needed"
+        vals = {
+            "hours_logged": totals["logged"],
+            "hours_billed": totals["billed"],
+            "hours_extra": extra_total,
+            "hours_from_pack": totals["pack"],
+            "hours_to_invoice": max(totals["to_invoice"] + extra_pending, 0.0),
+            "hours_invoiced": invoiced_qty.get(self, 0.0),
+            "hours_held": totals["held"],
+            "hours_extra_to_invoice": extra_pending,
+        }
+        vals = {k: float_round(v, precision_digits=PRECISION) for k, v in vals.items()}
+        changed = {k: v for k, v in vals.items() if float_compare(self[k], v, PRECISION)}
+        if approval != self.approval_state:
+            changed["approval_state"] = approval
+        if changed:
+            # super().write: the totals do not re-enter the billing engine
+            super().write(changed)
+
+    def _support_line_vals(self, draws, from_pack, hourly, pack_names):
         """Status and reason of a billable line from its pack draws and hourly remainder."""
         self.ensure_one()
+        cost_control = self.commercial_partner_id.support_cost_control
+        approval = self.approval_state
         parts = [
             self.env._("%(hours).2f h drawn from pack %(pack)s", hours=hours, pack=pack_names[pack])
             for pack, hours in draws
@@ -449,7 +491,7 @@ class SupportTicket(models.Model):
         )
         return {
             "support_billing_status": status,
-            "support_billing_reason": "%s\n%s" % (reason, "; ".join(parts)),
+            "support_billing_reason": f"{reason}\n{'; '.join(parts)}",
             "support_billed_hours": billed,
             "support_pack_hours": float_round(from_pack, precision_digits=PRECISION),
         }
@@ -457,9 +499,12 @@ class SupportTicket(models.Model):
     # ------------------------------------------------------------------ actions
     def action_view_support_invoices(self):
         self.ensure_one()
-        moves = self.env["account.move.line"].sudo().search(
-            [("support_ticket_id", "=", self.id)]
-        ).move_id
+        moves = (
+            self.env["account.move.line"]
+            .sudo()
+            .search([("support_ticket_id", "=", self.id)])
+            .move_id
+        )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account.action_move_out_invoice_type"
         )

@@ -57,7 +57,9 @@ class SupportInvoiceCreate(models.TransientModel):
             self.partner_ids, self.date_from, self.date_to, self.type_ids.ids or None
         )
         if not moves:
-            raise UserError(self.env._("There is no billable support time to invoice in this period."))
+            raise UserError(
+                self.env._("There is no billable support time to invoice in this period.")
+            )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account.action_move_out_invoice_type"
         )
@@ -91,7 +93,7 @@ class SupportInvoiceCreate(models.TransientModel):
         a concurrent run fails on the lock, or on the serialization check once the first run
         committed, and bills nothing twice.
         """
-        if not self.env.user.has_group("account.group_account_invoice"):
+        if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
             raise AccessError(self.env._("Only accountants can invoice support time."))
         self._check_period(date_from, date_to)
         Line = self.env["account.analytic.line"].sudo()
@@ -128,7 +130,7 @@ class SupportInvoiceCreate(models.TransientModel):
                     fields.Command.create(
                         {
                             "product_id": product.id,
-                            "name": "%s - %s" % (ticket.number, ticket.name),
+                            "name": f"{ticket.number} - {ticket.name}",
                             "quantity": quantity,
                             "price_unit": product.lst_price,
                             "support_ticket_id": ticket.id,
@@ -147,16 +149,14 @@ class SupportInvoiceCreate(models.TransientModel):
                 }
             )
         moves = (
-            self.env["account.move"]
-            .with_context(default_move_type="out_invoice")
-            .create(move_vals)
+            self.env["account.move"].with_context(default_move_type="out_invoice").create(move_vals)
         )
         line_by_ticket = {
             line.support_ticket_id.id: line
             for line in moves.sudo().invoice_line_ids
             if line.support_ticket_id
         }
-        for ticket, hours, ids in (item for items in by_invoice.values() for item in items):
+        for ticket, _hours, ids in (item for items in by_invoice.values() for item in items):
             invoice_line = line_by_ticket[ticket.id]
             Line.browse(ids).write(
                 {

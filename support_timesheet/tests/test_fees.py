@@ -1,0 +1,80 @@
+from datetime import date
+
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import SupportTimesheetCase
+
+
+@tagged("post_install", "-at_install")
+class TestMonthlyFees(SupportTimesheetCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fee_customer = cls.env["res.partner"].create({"name": "Avgift AB", "is_company": True})
+        cls.agr = cls.env["support.agreement"].create(
+            {
+                "partner_id": cls.fee_customer.id,
+                "type_id": cls.type_patch.id,
+                "date_start": date(2026, 1, 15),
+                "date_end": date(2026, 4, 10),
+                "monthly_fee": 620.0,
+            }
+        )
+        cls.agr.write({"state": "active"})
+
+    def test_prorated_periods_once(self):
+        moves = self.agr._invoice_monthly_fees(until=date(2026, 2, 20))
+        self.assertEqual(len(moves), 1)
+        self.assertEqual(moves.partner_id, self.fee_customer)
+        lines = moves.invoice_line_ids.sorted("id")
+        self.assertEqual(lines.mapped("price_unit"), [340.0, 620.0])  # 17/31 of January
+        self.assertEqual(lines.product_id, self.env.ref("support_timesheet.product_patch_fee"))
+        self.assertEqual(moves.amount_untaxed, 960.0)
+        periods = self.agr.fee_period_ids.sorted("date_start")
+        self.assertEqual(periods.mapped("date_start"), [date(2026, 1, 1), date(2026, 2, 1)])
+        self.assertEqual(periods.invoice_line_id, lines)
+        # Again: nothing new for the same months, then March and a prorated April.
+        self.assertFalse(self.agr._invoice_monthly_fees(until=date(2026, 2, 28)))
+        later = self.agr._invoice_monthly_fees(until=date(2026, 12, 31))
+        self.assertEqual(
+            later.invoice_line_ids.sorted("id").mapped("price_unit"), [620.0, 206.67]
+        )  # 10/30 of April
+        self.assertEqual(len(self.agr.fee_period_ids), 4)
+
+    def test_cron_and_on_demand(self):
+        moves = self.env["support.agreement"]._cron_invoice_monthly_fees(until=date(2026, 1, 31))
+        self.assertIn(self.fee_customer, moves.partner_id)
+        mine = moves.filtered(lambda m: m.partner_id == self.fee_customer)
+        self.assertEqual(mine.invoice_line_ids.price_unit, 340.0)
+        again = self.env["support.agreement"]._cron_invoice_monthly_fees(until=date(2026, 1, 31))
+        self.assertNotIn(self.fee_customer, again.partner_id)
+        action = self.agr.action_invoice_monthly_fees()
+        self.assertEqual(action["res_model"], "account.move")
+        with self.assertRaisesRegex(UserError, "already invoiced"):
+            self.agr.action_invoice_monthly_fees()
+
+    def test_cancelled_invoice_frees_period(self):
+        moves = self.agr._invoice_monthly_fees(until=date(2026, 1, 31))
+        moves.button_cancel()
+        self.assertFalse(self.agr.fee_period_ids)
+        self.assertTrue(self.agr._invoice_monthly_fees(until=date(2026, 1, 31)))
+
+    def test_unique_period(self):
+        self.agr._invoice_monthly_fees(until=date(2026, 1, 31))
+        period = self.agr.fee_period_ids
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            period.copy({"invoice_line_id": period.invoice_line_id.id})
+            self.env.flush_all()
+
+    def test_on_demand_agreement_has_no_fee(self):
+        agreement = self.env["support.agreement"].create(
+            {"partner_id": self.cust_a.id, "type_id": self.type_on_demand.id, "monthly_fee": 100}
+        )
+        agreement.write({"state": "active"})
+        self.assertFalse(agreement._invoice_monthly_fees())
+        with self.assertRaises(UserError):
+            agreement.action_invoice_monthly_fees()

@@ -1,0 +1,63 @@
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import SupportTimesheetCase
+
+
+@tagged("post_install", "-at_install")
+class TestSecurity(SupportTimesheetCase):
+    def test_consultant_cannot_invoice(self):
+        ticket = self._ticket(self.contact_a)
+        self._log(ticket, 1.0)
+        with self.assertRaises(AccessError):
+            self.env["support.invoice.create"].with_user(self.consultant).create(
+                {"date_from": self.month_start, "date_to": self.month_start}
+            )
+        with self.assertRaises(AccessError):
+            self.env["support.invoice.create"].with_user(self.consultant)._create_invoices_for(
+                self.cust_a, self.month_start, self.month_start
+            )
+        self.assertEqual(ticket.timesheet_ids.support_billing_status, "to_invoice")
+
+    def test_consultant_cannot_edit_invoiced_line(self):
+        ticket = self._ticket(self.contact_a)
+        line = self._log(ticket, 1.0)
+        self._invoice()
+        with self.assertRaises(UserError):
+            line.with_user(self.consultant).write({"name": "Changed"})
+        with self.assertRaises(UserError):
+            line.with_user(self.consultant).unlink()
+
+    def test_consultant_reads_packs_and_draws(self):
+        pack = self._pack(self.cust_a, 3.0)
+        ticket = self._ticket(self.contact_a)
+        self._log(ticket, 1.0, user=self.consultant2)
+        consumption = pack.with_user(self.consultant).consumption_ids
+        self.assertEqual(consumption.hours, 1.0)
+        with self.assertRaises(AccessError):
+            consumption.with_user(self.consultant).write({"hours": 0.1})
+        # colleagues' time on the ticket is visible
+        self.assertEqual(ticket.with_user(self.consultant).timesheet_ids.unit_amount, 1.0)
+
+    def test_other_company_cannot_read(self):
+        pack = self._pack(self.cust_a, 3.0)
+        ticket = self._ticket(self.contact_a)
+        self._log(ticket, 1.0)
+        fees = self.agr_patch._invoice_monthly_fees()
+        self.assertTrue(fees)
+        company_b = self.env["res.company"].create({"name": "Bolag B"})
+        user_b = new_test_user(
+            self.env,
+            login="st_user_b",
+            groups="support_contract.group_support_manager,account.group_account_invoice",
+            company_id=company_b.id,
+            company_ids=[(6, 0, company_b.ids)],
+        )
+        Consumption = self.env["support.hour.pack.consumption"].with_user(user_b)
+        self.assertFalse(Consumption.search([("pack_id", "=", pack.id)]))
+        with self.assertRaises(AccessError):
+            pack.consumption_ids.with_user(user_b).read(["hours"])
+        Period = self.env["support.agreement.fee.period"].with_user(user_b)
+        self.assertFalse(Period.search([("agreement_id", "=", self.agr_patch.id)]))
+        with self.assertRaises(AccessError):
+            self.agr_patch.fee_period_ids.with_user(user_b).read(["amount"])
