@@ -108,6 +108,7 @@ class SupportTicket(models.Model):
         copy=False,
         help="Set by a Support Manager to replace the decision of the rules (with a reason).",
     )
+    can_override = fields.Boolean(compute="_compute_can_override")
     coverage_override_reason = fields.Text(string="Override Reason", tracking=True, copy=False)
     coverage = fields.Selection(
         COVERAGES,
@@ -170,6 +171,10 @@ class SupportTicket(models.Model):
             ticket.coverage_agreement_id = decision["agreement_id"]
             ticket.coverage_reason = decision["reason"]
             ticket.coverage_mode = decision["mode"]
+
+    @api.depends_context("uid")
+    def _compute_can_override(self):
+        self.can_override = self.env.user.has_group("support_contract.group_support_manager")
 
     @api.depends("coverage_decided", "coverage_override")
     def _compute_coverage(self):
