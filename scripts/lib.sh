@@ -84,7 +84,7 @@ ensure_venv() {
 # a Unix socket inside .local/pg/run, so it never collides with another cluster or port.
 as_pg_owner() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
