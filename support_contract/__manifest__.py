@@ -23,7 +23,7 @@
         "views/support_config_views.xml",
         "views/menus.xml",
     ],
-    "demo": [],
+    "demo": ["demo/support_demo.xml"],
     "application": True,
     "installable": True,
 }

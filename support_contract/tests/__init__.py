@@ -3,3 +3,4 @@ from . import test_coverage_changes
 from . import test_agreement
 from . import test_security
 from . import test_translation
+from . import test_demo

@@ -1,0 +1,44 @@
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestDemo(TransactionCase):
+    """The demo story decides as told (skipped without demo data)."""
+
+    def setUp(self):
+        super().setUp()
+        if not self.env.ref("support_contract.ticket_maint_bug", raise_if_not_found=False):
+            self.skipTest("no demo data")
+
+    def test_story(self):
+        ref = self.env.ref
+        company = ref("support_contract.company_cloudworkz")
+        self.assertEqual(company.currency_id, ref("base.SEK"))
+        self.assertEqual(ref("base.user_admin").company_id, company)
+        self.assertEqual(ref("support_contract.user_consultant").login, "consultant")
+        cases = {
+            "ticket_maint_bug": ("covered", "support_contract.agreement_maint", "is a Key User"),
+            "ticket_maint_advice_user_error": ("billable", None, "User error"),
+            "ticket_maint_new_report": ("billable", None, "always charged separately"),
+            "ticket_patch_vpn": ("covered", "support_contract.agreement_patch", "is included"),
+            "ticket_patch_dns": ("billable", None, "is not included"),
+            "ticket_ondemand_bug": ("billable", None, "On-Demand Support"),
+            "ticket_lapsed_bug": ("billable", None, "prerequisite has lapsed"),
+            "ticket_lapsed_old_vm": ("covered", "support_contract.agreement_lapsed_patch", ""),
+            "ticket_maint_patch_last_month": ("covered", "support_contract.agreement_maint", ""),
+        }
+        for xid, (coverage, agreement, phrase) in cases.items():
+            ticket = ref(f"support_contract.{xid}")
+            with self.subTest(ticket=xid):
+                self.assertEqual(ticket.coverage, coverage, ticket.coverage_reason)
+                self.assertEqual(ticket.company_id, company)
+                if agreement:
+                    self.assertEqual(ticket.coverage_agreement_id, ref(agreement))
+                self.assertIn(phrase, ticket.coverage_reason)
+        override = ref("support_contract.ticket_maint_advice_other")
+        self.assertEqual(override.coverage_decided, "billable")
+        self.assertEqual(override.coverage, "covered")
+        self.assertFalse(ref("support_contract.agreement_lapsed").prerequisite_ok)
+        self.assertTrue(ref("support_contract.agreement_maint").prerequisite_ok)
+        self.assertEqual(ref("support_contract.pack_ondemand").state, "active")
+        self.assertEqual(ref("support_contract.pack_ondemand_expired").state, "expired")
