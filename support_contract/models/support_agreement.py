@@ -297,14 +297,12 @@ class SupportAgreement(models.Model):
 
     def action_view_tickets(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Tickets"),
-            "res_model": "support.ticket",
-            "view_mode": "list,form",
-            "domain": [("commercial_partner_id", "=", self.partner_id.id)],
-            "context": {"default_partner_id": self.partner_id.id},
-        }
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "support_contract.support_ticket_action"
+        )
+        action["domain"] = [("coverage_agreement_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.partner_id.id}
+        return action
 
     # --- Cron ---------------------------------------------------------------------------------
     @api.model
