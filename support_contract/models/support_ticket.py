@@ -46,7 +46,7 @@ class SupportTicket(models.Model):
         string="Consultant",
         tracking=True,
         domain="[('share', '=', False)]",
-        default=lambda self: self.env.user,
+        default=lambda self: self.env.user if not self.env.user.share else False,
     )
     stage_id = fields.Many2one(
         "support.ticket.stage",
@@ -458,14 +458,22 @@ class SupportTicket(models.Model):
                     )
                 )
 
-    def _check_override_access(self, vals):
-        if not {"coverage_override", "coverage_override_reason"} & set(vals):
-            return
+    def _check_override_access(self, vals_list):
+        """Only a Support Manager may set or change the override (or its reason)."""
         if self.env.su or self.env.user.has_group("support_contract.group_support_manager"):
             return
-        raise AccessError(
-            self.env._("Only a Support Manager can override the coverage decision of a ticket.")
-        )
+        fnames = ("coverage_override", "coverage_override_reason")
+        for vals in vals_list:
+            for fname in fnames:
+                if fname not in vals:
+                    continue
+                current = set(self.mapped(fname)) if self else {False}
+                if current != {vals[fname] or False}:
+                    raise AccessError(
+                        self.env._(
+                            "Only a Support Manager can override the coverage decision of a ticket."
+                        )
+                    )
 
     def _check_resolving(self, vals):
         """Refuse to move to a resolved stage without an outcome (a workflow refusal)."""
@@ -489,7 +497,7 @@ class SupportTicket(models.Model):
     # --- CRUD ---------------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        self._check_override_access({k for vals in vals_list for k in vals})
+        self._check_override_access(vals_list)
         self._check_required_inputs(vals_list)
         stages = self.env["support.ticket.stage"].browse(
             {vals["stage_id"] for vals in vals_list if vals.get("stage_id")}
@@ -506,7 +514,7 @@ class SupportTicket(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        self._check_override_access(vals)
+        self._check_override_access([vals])
         if self:
             self._check_required_inputs([vals])
         if vals.get("stage_id"):

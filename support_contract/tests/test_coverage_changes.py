@@ -1,7 +1,9 @@
 from dateutil.relativedelta import relativedelta
+from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged, users, warmup
+from odoo.tools import mute_logger
 
 from .common import SupportCase
 
@@ -99,6 +101,11 @@ class TestCoverageChanges(SupportCase):
         self.assertEqual(ticket.coverage, "billable")
         with self.assertRaises(ValidationError):
             ticket.write({"coverage_override": "covered"})
+        self.assertFalse(ticket.coverage_override)
+        self.assertEqual(ticket.coverage, "billable")
+        with self.assertRaises(ValidationError):
+            ticket.write({"coverage_override": "covered", "coverage_override_reason": "  "})
+        self.assertFalse(ticket.coverage_override)
         ticket.write(
             {
                 "coverage_override": "covered",
@@ -227,3 +234,26 @@ class TestCoverageChanges(SupportCase):
         self.env.invalidate_all()
         with self.assertQueryCount(sc_consultant=10):
             self.assertEqual(len(Ticket._decide_coverage(big)), 10000)
+
+    def test_consultant_form(self):
+        """The consultant's form: the decision shows, the override is read-only."""
+        form = Form(self.env["support.ticket"].with_user(self.consultant))
+        form.name = "Fråga om Key User"
+        form.partner_id = self.maint_key
+        form.category_id = self.cat["key_user_advice"]
+        self.assertEqual(form.coverage, "covered")
+        self.assertFalse(form.can_override)
+        with self.assertRaises(AssertionError):
+            form.coverage_override = "billable"
+        ticket = form.save()
+        self.assertEqual(ticket.user_id, self.consultant)
+        self.assertEqual(ticket.coverage_agreement_id, self.agr_maint)
+
+    def test_patch_period_unique(self):
+        vals = {
+            "patch_agreement_id": self.agr_maint.id,
+            "patch_period": "2026-01",
+        }
+        self._ticket(self.maint_key, self.cat["source_patch_install"], **vals)
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            self._ticket(self.maint_key, self.cat["source_patch_install"], **vals)
