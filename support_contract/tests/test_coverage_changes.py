@@ -89,6 +89,13 @@ class TestCoverageChanges(SupportCase):
         self.assertEqual(ticket.coverage, "covered")
         self.assertIn(self.agr_patch.name, ticket.coverage_reason)
 
+    def test_redecide_on_type_prerequisite_change(self):
+        ticket = self._ticket(self.lapsed_key, self.cat["bug_fix"])
+        self.assertEqual(ticket.coverage, "billable")
+        self.type_maintenance.prerequisite_type_id = False
+        self.assertEqual(ticket.coverage, "covered")
+        self.assertEqual(ticket.coverage_agreement_id, self.agr_lapsed)
+
     def test_cancelled_tickets_keep_decision(self):
         ticket = self._ticket(self.maint_key, self.cat["bug_fix"], stage_id=self.stage_cancelled.id)
         self.assertEqual(ticket.coverage, "covered")
