@@ -229,6 +229,16 @@ class SupportAgreement(models.Model):
         self._redecide_tickets(partners | self.partner_id)
         return res
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_force(self):
+        if any(agreement.state in ("active", "closed") for agreement in self):
+            raise UserError(
+                self.env._(
+                    "An agreement that is or has been in force cannot be deleted; close or "
+                    "cancel it instead."
+                )
+            )
+
     def unlink(self):
         partners = self.partner_id
         res = super().unlink()

@@ -93,6 +93,11 @@ class TestAgreement(SupportCase):
         self.assertEqual(other.state, "cancelled")
         other.action_draft()
         self.assertEqual(other.state, "draft")
+        with self.assertRaises(UserError):
+            agreement.unlink()
+        self.assertTrue(agreement.exists())
+        other.unlink()
+        self.assertFalse(other.exists())
 
     def test_cron_one_patch_ticket_per_month(self):
         Agreement = self.env["support.agreement"]
