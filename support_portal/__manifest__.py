@@ -8,7 +8,19 @@
     "author": "Cloudworkz",
     "license": "LGPL-3",
     "depends": ["support_contract", "support_timesheet", "portal"],
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/support_portal_rules.xml",
+        "views/portal_templates.xml",
+    ],
     "demo": [],
+    "assets": {
+        "web.assets_frontend": [
+            "support_portal/static/src/interactions/**/*",
+        ],
+        "web.assets_tests": [
+            "support_portal/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
 }

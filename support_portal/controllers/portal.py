@@ -1,0 +1,304 @@
+from operator import itemgetter
+from urllib.parse import urlencode
+
+from odoo import http
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.fields import Domain
+from odoo.http import request
+from odoo.tools import groupby as groupbyelem
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+
+class SupportCustomerPortal(CustomerPortal):
+    """Support pages of the customer portal: access checks, reading the request, rendering.
+
+    What is decided (coverage, billing terms, who may approve) lives in the models.
+    """
+
+    # ------------------------------------------------------------------------------------------
+    # Home
+    # ------------------------------------------------------------------------------------------
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        Ticket = request.env["support.ticket"]
+        if "support_ticket_count" in counters:
+            values["support_ticket_count"] = (
+                Ticket.search_count([]) if Ticket.has_access("read") else 0
+            )
+        if "support_open_ticket_count" in counters:
+            values["support_open_ticket_count"] = (
+                Ticket.search_count(self._support_ticket_filters()["open"]["domain"])
+                if Ticket.has_access("read")
+                else 0
+            )
+        return values
+
+    # ------------------------------------------------------------------------------------------
+    # Ticket list
+    # ------------------------------------------------------------------------------------------
+    # Labels are translated into variables first: Odoo's term extractor would otherwise also
+    # pick up the technical strings next to them.
+    def _support_ticket_filters(self):
+        _ = request.env._
+        label_all, label_open, label_resolved = _("All"), _("Open"), _("Resolved")
+        label_covered, label_billable = _("Covered"), _("Billable")
+        return {
+            "all": {"label": label_all, "domain": []},
+            "open": {
+                "label": label_open,
+                "domain": [("is_closed", "=", False), ("is_cancelled", "=", False)],
+            },
+            "resolved": {"label": label_resolved, "domain": [("is_closed", "=", True)]},
+            "covered": {"label": label_covered, "domain": [("coverage", "=", "covered")]},
+            "billable": {"label": label_billable, "domain": [("coverage", "=", "billable")]},
+        }
+
+    def _support_ticket_sortings(self):
+        _ = request.env._
+        label_date, label_number, label_name = _("Newest"), _("Reference"), _("Title")
+        label_stage, label_coverage = _("Status"), _("Coverage")
+        return {
+            "date": {"label": label_date, "order": "request_date desc, id desc"},
+            "number": {"label": label_number, "order": "number desc, id desc"},
+            "name": {"label": label_name, "order": "name, id"},
+            "stage": {"label": label_stage, "order": "stage_id, id desc"},
+            "coverage": {"label": label_coverage, "order": "coverage, id desc"},
+        }
+
+    def _support_ticket_groupbys(self):
+        _ = request.env._
+        label_none, label_stage, label_coverage = _("None"), _("Status"), _("Coverage")
+        label_category, label_requester = _("Service Category"), _("Requester")
+        return {
+            "none": {"label": label_none},
+            "stage_id": {"label": label_stage},
+            "coverage": {"label": label_coverage},
+            "category_id": {"label": label_category},
+            "partner_id": {"label": label_requester},
+        }
+
+    def _support_ticket_search_inputs(self):
+        _ = request.env._
+        label_all = _("Search in Reference and Title")
+        label_category = _("Search in Service Category")
+        label_requester = _("Search in Requester")
+        label_description = _("Search in Description")
+        return {
+            "all": {"input": "all", "label": label_all},
+            "category": {"input": "category", "label": label_category},
+            "requester": {"input": "requester", "label": label_requester},
+            "description": {"input": "description", "label": label_description},
+        }
+
+    def _support_ticket_search_domain(self, search_in, search):
+        if search_in == "category":
+            return Domain("category_id.name", "ilike", search)
+        if search_in == "requester":
+            return Domain("partner_id.name", "ilike", search)
+        if search_in == "description":
+            return Domain("description", "ilike", search)
+        return Domain("number", "ilike", search) | Domain("name", "ilike", search)
+
+    @http.route(
+        ["/my/support/tickets", "/my/support/tickets/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_support_tickets(
+        self, page=1, sortby=None, filterby=None, groupby=None, search=None, search_in="all", **kw
+    ):
+        Ticket = request.env["support.ticket"]
+        filters = self._support_ticket_filters()
+        sortings = self._support_ticket_sortings()
+        groupbys = self._support_ticket_groupbys()
+        inputs = self._support_ticket_search_inputs()
+        filterby = filterby if filterby in filters else "all"
+        sortby = sortby if sortby in sortings else "date"
+        groupby = groupby if groupby in groupbys else "none"
+        search_in = search_in if search_in in inputs else "all"
+
+        domain = Domain(filters[filterby]["domain"])
+        if search:
+            domain &= self._support_ticket_search_domain(search_in, search)
+        order = sortings[sortby]["order"]
+        if groupby != "none":
+            order = f"{groupby}, {order}"
+
+        total = Ticket.search_count(domain)
+        pager = portal_pager(
+            url="/my/support/tickets",
+            url_args={
+                "sortby": sortby,
+                "filterby": filterby,
+                "groupby": groupby,
+                "search_in": search_in,
+                "search": search,
+            },
+            total=total,
+            page=page,
+            step=self._items_per_page,
+        )
+        tickets = Ticket.search(
+            domain, order=order, limit=self._items_per_page, offset=pager["offset"]
+        )
+        request.session["my_support_tickets_history"] = tickets.ids[:100]
+        # The page shows only what the record rules let the search return; read it in batch.
+        tickets = tickets.sudo()._portal_prefetch_list()
+        if groupby == "none":
+            grouped_tickets = [tickets] if tickets else []
+        else:
+            # Keep the prefetch of the whole page: one query per related model, whatever the
+            # number of groups.
+            grouped_tickets = [
+                tickets.browse().concat(*group).with_prefetch(tickets._prefetch_ids)
+                for _key, group in groupbyelem(tickets, itemgetter(groupby))
+            ]
+
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "support_ticket",
+                "default_url": "/my/support/tickets",
+                "grouped_tickets": grouped_tickets,
+                "pager": pager,
+                "searchbar_filters": filters,
+                "filterby": filterby,
+                "searchbar_sortings": sortings,
+                "sortby": sortby,
+                "searchbar_groupby": groupbys,
+                "groupby": groupby,
+                "searchbar_inputs": inputs,
+                "search_in": search_in,
+                "search": search,
+                "coverage_labels": dict(
+                    Ticket._fields["coverage"]._description_selection(request.env)
+                ),
+            }
+        )
+        return request.render("support_portal.portal_my_support_tickets", values)
+
+    # ------------------------------------------------------------------------------------------
+    # Ticket page
+    # ------------------------------------------------------------------------------------------
+    def _support_ticket_get_page_view_values(self, ticket_sudo, access_token, **kwargs):
+        user_partner = request.env.user.partner_id
+        values = {
+            "page_name": "support_ticket",
+            "ticket": ticket_sudo,
+            "can_approve": (
+                not request.env.user._is_public()
+                and not access_token
+                and ticket_sudo._portal_can_approve(user_partner)
+            ),
+        }
+        return self._get_page_view_values(
+            ticket_sudo, access_token, values, "my_support_tickets_history", False, **kwargs
+        )
+
+    @http.route(["/my/support/tickets/<int:ticket_id>"], type="http", auth="public", website=True)
+    def portal_my_support_ticket(self, ticket_id, access_token=None, **kw):
+        try:
+            ticket_sudo = self._document_check_access("support.ticket", ticket_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        values = self._support_ticket_get_page_view_values(ticket_sudo, access_token, **kw)
+        return request.render("support_portal.portal_my_support_ticket", values)
+
+    @http.route(
+        ["/my/support/tickets/<int:ticket_id>/approval"],
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_my_support_ticket_approval(self, ticket_id, decision=None, redirect=None, **kw):
+        ticket = request.env["support.ticket"].browse(ticket_id)
+        try:
+            ticket._portal_set_approval(decision == "approve")
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        except UserError as error:
+            return request.redirect(
+                f"/my/support/tickets/{ticket_id}?{urlencode({'error': str(error)})}"
+            )
+        target = "/my/support/packs" if redirect == "packs" else f"/my/support/tickets/{ticket_id}"
+        return request.redirect(target)
+
+    # ------------------------------------------------------------------------------------------
+    # New request
+    # ------------------------------------------------------------------------------------------
+    def _support_new_ticket_values(self, form=None, error=None, decision=None):
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "support_ticket_new",
+                "categories": request.env["support.service.category"].search([]),
+                "form": form or {},
+                "error": error,
+                "decision": decision,
+            }
+        )
+        return values
+
+    @http.route(
+        ["/my/support/tickets/new"], type="http", auth="user", methods=["GET"], website=True
+    )
+    def portal_my_support_ticket_new(self, **kw):
+        return request.render(
+            "support_portal.portal_my_support_ticket_new", self._support_new_ticket_values()
+        )
+
+    @http.route(
+        ["/my/support/tickets/new"], type="http", auth="user", methods=["POST"], website=True
+    )
+    def portal_my_support_ticket_submit(self, **post):
+        Ticket = request.env["support.ticket"]
+        try:
+            ticket = Ticket._portal_create_request(post)
+        except UserError as error:
+            request.env.cr.rollback()
+            decision = None
+            try:
+                category = Ticket._portal_get_category(post.get("category_id"))
+                decision = Ticket._portal_decide(category)
+            except UserError:
+                pass
+            values = self._support_new_ticket_values(form=post, error=str(error), decision=decision)
+            return request.render("support_portal.portal_my_support_ticket_new", values)
+        return request.redirect(ticket.access_url)
+
+    @http.route(["/my/support/tickets/decide"], type="jsonrpc", auth="user", website=True)
+    def portal_my_support_ticket_decide(self, category_id=None, **kw):
+        """The server's decision for an unsaved request, shown before the customer submits."""
+        Ticket = request.env["support.ticket"]
+        try:
+            category = Ticket._portal_get_category(category_id)
+        except UserError as error:
+            return {"error": str(error)}
+        return Ticket._portal_decide(category)
+
+    # ------------------------------------------------------------------------------------------
+    # Agreements and packs
+    # ------------------------------------------------------------------------------------------
+    @http.route(["/my/support/agreements"], type="http", auth="user", website=True)
+    def portal_my_support_agreements(self, **kw):
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "support_agreement",
+                "agreements": request.env["support.agreement"].search([]),
+            }
+        )
+        return request.render("support_portal.portal_my_support_agreements", values)
+
+    @http.route(["/my/support/packs"], type="http", auth="user", website=True)
+    def portal_my_support_packs(self, **kw):
+        env = request.env
+        partner = env.user.partner_id
+        values = self._prepare_portal_layout_values()
+        values.update(env["support.hour.pack"]._portal_packs_page_values(partner))
+        values["page_name"] = "support_pack"
+        return request.render("support_portal.portal_my_support_packs", values)

@@ -1,0 +1,58 @@
+from odoo import fields, models
+
+# The order in which the portal lists what an agreement includes and excludes.
+PORTAL_MODE_ORDER = ["included", "key_user", "billable", "separate"]
+
+
+class SupportAgreement(models.Model):
+    _inherit = "support.agreement"
+
+    def _portal_coverage_groups(self):
+        """What this agreement includes and excludes, read from the service catalog rules.
+
+        :return: list of dicts ``{'mode', 'label', 'categories'}`` in a fixed order, empty
+            groups left out; ``categories`` is a recordset of support.service.category.
+        """
+        self.ensure_one()
+        rules = self.type_id.rule_ids.filtered(lambda rule: rule.category_id.active)
+        labels = dict(rules._fields["mode"]._description_selection(self.env))
+        groups = []
+        for mode in PORTAL_MODE_ORDER:
+            categories = rules.filtered(lambda rule, mode=mode: rule.mode == mode).category_id
+            if categories:
+                groups.append(
+                    {
+                        "mode": mode,
+                        "label": labels[mode],
+                        "categories": categories.sorted(lambda c: (c.sequence, c.id)),
+                    }
+                )
+        return groups
+
+    def _portal_prerequisite_status(self, date=None):
+        """Whether the agreement type's prerequisite is met for this customer on `date`.
+
+        :return: dict ``{'required': agreement type or empty, 'met': bool,
+            'agreements': active prerequisite agreements}``
+        """
+        self.ensure_one()
+        date = date or fields.Date.context_today(self)
+        required = self.type_id.prerequisite_type_id
+        agreements = self.browse()
+        if required:
+            agreements = self.search(
+                [
+                    ("partner_id", "=", self.partner_id.id),
+                    ("type_id", "=", required.id),
+                    ("state", "=", "active"),
+                    ("date_start", "<=", date),
+                    "|",
+                    ("date_end", "=", False),
+                    ("date_end", ">=", date),
+                ]
+            )
+        return {
+            "required": required,
+            "met": bool(agreements) or not required,
+            "agreements": agreements,
+        }

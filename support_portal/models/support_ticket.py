@@ -1,0 +1,241 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_amount, format_date, plaintext2html
+
+
+class SupportTicket(models.Model):
+    _name = "support.ticket"
+    _inherit = ("support.ticket", "portal.mixin")
+    # Customers who can read a ticket may discuss it in the portal chatter.
+    _mail_post_access = "read"
+
+    charge_accepted = fields.Boolean(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The requester accepted in the portal that this billable request is charged.",
+    )
+    charge_accepted_by_id = fields.Many2one(
+        "res.partner", string="Charge Accepted By", readonly=True, copy=False
+    )
+    charge_accepted_date = fields.Datetime(readonly=True, copy=False)
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for ticket in self:
+            ticket.access_url = f"/my/support/tickets/{ticket.id}"
+
+    def _portal_prefetch_list(self):
+        """Read what the portal list shows in one query per model, whatever the page size."""
+        self.fetch(["number", "name", "request_date", "coverage", "partner_id", "category_id"])
+        self.fetch(["stage_id", "is_closed", "is_cancelled"])
+        self.partner_id.fetch(["name"])
+        self.category_id.fetch(["name"])
+        self.stage_id.fetch(["name"])
+        return self
+
+    # ------------------------------------------------------------------------------------------
+    # Portal: the decision shown before submitting, and the submission itself
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _portal_get_category(self, category_id):
+        """The active service category `category_id`, read with the current user's rights."""
+        try:
+            category_id = int(category_id or 0)
+        except (TypeError, ValueError):
+            category_id = 0
+        category = self.env["support.service.category"].search([("id", "=", category_id)])
+        if not category:
+            raise UserError(self.env._("Please choose a service category for your request."))
+        return category
+
+    @api.model
+    def _portal_decision_values(self, category, request_date=None):
+        """The values `_decide_coverage` needs for a request of the current user."""
+        user = self.env.user
+        return {
+            "partner_id": user.partner_id.id,
+            "category_id": category.id,
+            "request_date": request_date or fields.Date.context_today(self),
+            "outcome": False,
+            "company_id": user.company_id.id,
+        }
+
+    @api.model
+    def _portal_billing_terms(self, decision):
+        """Hourly rate (formatted) and per-request minimum of a billable request, taken from the
+        agreement type that bills it (support_timesheet's default: On-Demand)."""
+        company = self.env.user.company_id
+        agreement = self.env["support.agreement"].sudo().browse(decision.get("agreement_id") or [])
+        billing_type = agreement.type_id or self.sudo()._support_default_type()
+        product = billing_type.hourly_product_id or self.env.ref(
+            "support_timesheet.product_support_hour", raise_if_not_found=False
+        )
+        minimum = billing_type.min_billed_hours if billing_type else 0.5
+        rate = (
+            format_amount(self.env, product.sudo().list_price, company.currency_id)
+            if product
+            else ""
+        )
+        return {"rate": rate, "min_hours": minimum, "min_label": self._portal_hours_label(minimum)}
+
+    @api.model
+    def _portal_hours_label(self, hours):
+        if hours and hours < 1:
+            return self.env._("%(minutes)s minutes", minutes=round(hours * 60))
+        return self.env._("%(hours)s hours", hours=f"{hours:g}")
+
+    @api.model
+    def _portal_decide(self, category, request_date=None):
+        """What the server decides for a request of the current user in `category`, in words.
+
+        Calls the same `_decide_coverage` as the backend, on unsaved values.
+        """
+        partner = self.env.user.partner_id
+        values = self._portal_decision_values(category, request_date)
+        decision = self.sudo()._decide_coverage([values])[0]
+        billable = decision["coverage"] == "billable"
+        agreement = self.env["support.agreement"].sudo().browse(decision.get("agreement_id") or [])
+        key_users = self.env["res.partner"].sudo().browse(decision.get("key_user_ids") or [])
+        key_user_only = billable and decision.get("mode") == "key_user" and partner not in key_users
+        labels = dict(self._fields["coverage"]._description_selection(self.env))
+        result = {
+            "coverage": decision["coverage"],
+            "coverage_label": labels.get(decision["coverage"], decision["coverage"]),
+            "reason": decision.get("reason") or "",
+            "agreement": agreement.display_name or "",
+            "key_user_only": key_user_only,
+            "key_users": key_users.mapped("name") if key_user_only else [],
+            "requires_acceptance": billable,
+            "pack": False,
+            "rate": "",
+            "min_label": "",
+            "lines": [],
+        }
+        lines = result["lines"]
+        if not billable:
+            lines.append(
+                self.env._(
+                    "Covered by your agreement %(agreement)s: this request is not charged.",
+                    agreement=result["agreement"],
+                )
+            )
+            return result
+        terms = self._portal_billing_terms(decision)
+        result.update(rate=terms["rate"], min_label=terms["min_label"])
+        pack = self.env["support.hour.pack"]._portal_next_pack(partner, values["request_date"])
+        if pack:
+            result["pack"] = {
+                "name": pack.name,
+                "hours_remaining": pack.hours_remaining,
+                "date_end": format_date(self.env, pack.date_end),
+            }
+            lines.append(
+                self.env._(
+                    "Billable: the time spent is drawn from your prepaid pack %(pack)s "
+                    "(%(hours)s hours left, valid until %(date)s).",
+                    pack=pack.name,
+                    hours=f"{pack.hours_remaining:g}",
+                    date=result["pack"]["date_end"],
+                )
+            )
+            lines.append(
+                self.env._(
+                    "Time beyond the pack is charged at %(rate)s per hour, at least %(minimum)s "
+                    "per request.",
+                    rate=terms["rate"],
+                    minimum=terms["min_label"],
+                )
+            )
+        else:
+            lines.append(
+                self.env._(
+                    "Billable: charged at %(rate)s per hour for the time spent, at least "
+                    "%(minimum)s per request.",
+                    rate=terms["rate"],
+                    minimum=terms["min_label"],
+                )
+            )
+        if key_user_only:
+            lines.append(
+                self.env._(
+                    "It is covered only when one of your Key Users asks for it: %(names)s.",
+                    names=", ".join(result["key_users"]),
+                )
+            )
+        return result
+
+    @api.model
+    def _portal_create_request(self, values):
+        """Create a request from the portal form of the current user.
+
+        :param dict values: ``category_id``, ``name``, ``description`` (plain text),
+            ``charge_accepted`` (truthy when the requester accepted the charge)
+        :return: the new ticket (sudo)
+        :raise UserError: missing title or category, or a billable request without acceptance
+        """
+        partner = self.env.user.partner_id
+        category = self._portal_get_category(values.get("category_id"))
+        name = (values.get("name") or "").strip()
+        if not name:
+            raise UserError(self.env._("Please give your request a title."))
+        decision = self._portal_decide(category)
+        accepted = bool(values.get("charge_accepted"))
+        if decision["requires_acceptance"] and not accepted:
+            raise UserError(
+                self.env._("This request is billable: accept the charge before you submit it.")
+            )
+        vals = {
+            "name": name,
+            "description": plaintext2html(values.get("description") or ""),
+            "partner_id": partner.id,
+            "category_id": category.id,
+            "request_date": fields.Date.context_today(self),
+            "company_id": self.env.user.company_id.id,
+            "user_id": False,
+        }
+        if decision["requires_acceptance"]:
+            vals.update(
+                charge_accepted=True,
+                charge_accepted_by_id=partner.id,
+                charge_accepted_date=fields.Datetime.now(),
+            )
+        ticket = self.sudo().create(vals)
+        # The stored decision of the new ticket is the one that counts.
+        if ticket.coverage == "billable" and not ticket.charge_accepted:
+            raise UserError(
+                self.env._("This request is billable: accept the charge before you submit it.")
+            )
+        return ticket
+
+    # ------------------------------------------------------------------------------------------
+    # Portal: approval of work held past the packs (cost control)
+    # ------------------------------------------------------------------------------------------
+    def _portal_can_approve(self, partner=None):
+        """Whether `partner` (default: the current user's) may approve held work on this ticket."""
+        self.ensure_one()
+        partner = partner or self.env.user.partner_id
+        return (
+            partner.commercial_partner_id == self.sudo().commercial_partner_id
+            and partner._is_support_key_user()
+        )
+
+    def _portal_set_approval(self, approve):
+        """Approve or refuse the held work of this ticket as the current portal user.
+
+        Checks the user's own read access and Key User status, then calls the billing
+        methods of support_timesheet with the approving contact in the context.
+        """
+        self.ensure_one()
+        self.check_access("read")
+        partner = self.env.user.partner_id
+        if not self._portal_can_approve(partner):
+            raise AccessError(
+                self.env._("Only a Key User of the customer can approve or refuse work.")
+            )
+        ticket = self.sudo().with_context(support_approval_partner_id=partner.id)
+        if ticket.approval_state != "pending":
+            raise UserError(self.env._("No work on this request is waiting for approval."))
+        if approve:
+            return ticket.action_approve_extra_hours()
+        return ticket.action_refuse_extra_hours()

@@ -1,0 +1,5 @@
+from . import test_portal_models
+from . import test_portal_performance
+from . import test_portal_routes
+from . import test_portal_tour
+from . import test_translation

@@ -1,0 +1,163 @@
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import TransactionCase, tagged
+
+from .common import SupportPortalFixture
+
+
+@tagged("post_install", "-at_install")
+class TestPortalModels(SupportPortalFixture, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_portal_fixture()
+
+    def _as(self, user, model="support.ticket"):
+        return self.env[model].with_user(user)
+
+    # --- record rules -------------------------------------------------------------------------
+    def test_key_user_sees_all_customer_tickets(self):
+        tickets = self._as(self.portal_key_a).search([])
+        self.assertEqual(tickets, self.ticket_key_a | self.ticket_user_a)
+
+    def test_ordinary_contact_sees_own_tickets_only(self):
+        tickets = self._as(self.portal_user_a).search([])
+        self.assertEqual(tickets, self.ticket_user_a)
+        with self.assertRaises(AccessError):
+            self.ticket_key_a.with_user(self.portal_user_a).check_access("read")
+
+    def test_other_customer_sees_nothing_of_a(self):
+        self.assertEqual(self._as(self.portal_user_b).search([]), self.ticket_b)
+        for record in (self.ticket_key_a, self.agr_a_maint, self.pack_a):
+            with self.assertRaises(AccessError, msg=record._name):
+                record.with_user(self.portal_user_b).check_access("read")
+        self.assertEqual(self._as(self.portal_user_b, "support.agreement").search([]), self.agr_b)
+        self.assertEqual(self._as(self.portal_user_b, "support.hour.pack").search([]), self.pack_b)
+        consumption = self._as(self.portal_user_b, "support.hour.pack.consumption").search([])
+        self.assertTrue(consumption)
+        self.assertEqual(consumption.pack_id, self.pack_b)
+
+    def test_key_user_status_follows_agreement(self):
+        self.assertTrue(self.key_a._is_support_key_user())
+        self.assertFalse(self.user_a._is_support_key_user())
+        self.agr_a_maint.key_user_ids = [(4, self.user_a.id)]
+        self.assertTrue(self.user_a._is_support_key_user())
+        self.assertEqual(
+            self._as(self.portal_user_a).search([]), self.ticket_key_a | self.ticket_user_a
+        )
+
+    # --- ORM-level write protection -----------------------------------------------------------
+    def test_portal_cannot_write_decision_hours_or_acceptance(self):
+        own = self.ticket_user_a.with_user(self.portal_user_a)
+        for vals in (
+            {"coverage_override": "covered", "coverage_override_reason": "mine"},
+            {"outcome": "code_error"},
+            {"hours_logged": 0.0},
+            {"hours_billed": 0.0},
+            {"charge_accepted": True, "charge_accepted_by_id": self.user_a.id},
+            {"approval_state": "approved"},
+        ):
+            with self.assertRaises(AccessError, msg=str(vals)):
+                own.write(vals)
+        with self.assertRaises(AccessError):
+            self.ticket_key_a.with_user(self.portal_user_b).write({"charge_accepted": True})
+        with self.assertRaises(AccessError):
+            self._as(self.portal_user_b).create(
+                {"name": "x", "partner_id": self.key_a.id, "category_id": self.cat_bug_fix.id}
+            )
+
+    # --- decision preview and submission -----------------------------------------------------
+    def test_preview_uses_backend_decision(self):
+        cases = [
+            (self.portal_key_a, self.cat_bug_fix, "covered", False),
+            (self.portal_user_a, self.cat_bug_fix, "billable", True),
+            (self.portal_user_a, self.cat_code_upgrade, "covered", False),
+            (self.portal_user_b, self.cat_bug_fix, "billable", False),
+        ]
+        for user, category, coverage, key_user_only in cases:
+            Ticket = self._as(user)
+            preview = Ticket._portal_decide(category)
+            backend = Ticket.sudo()._decide_coverage([Ticket._portal_decision_values(category)])[0]
+            label = f"{user.login} / {category.code}"
+            self.assertEqual(preview["coverage"], coverage, label)
+            self.assertEqual(preview["coverage"], backend["coverage"], label)
+            self.assertEqual(preview["reason"], backend["reason"], label)
+            self.assertEqual(preview["key_user_only"], key_user_only, label)
+            self.assertEqual(preview["requires_acceptance"], coverage == "billable", label)
+        preview = self._as(self.portal_user_a)._portal_decide(self.cat_bug_fix)
+        self.assertEqual(preview["key_users"], ["Anna Nyckel"])
+        self.assertIn("Anna Nyckel", " ".join(preview["lines"]))
+
+    def test_preview_names_pack_and_rate(self):
+        preview = self._as(self.portal_user_b)._portal_decide(self.cat_bug_fix)
+        self.assertEqual(preview["pack"]["name"], self.pack_b.name)
+        self.assertTrue(preview["rate"])
+        self.assertIn(self.pack_b.name, preview["lines"][0])
+        # Customer A's only pack is used up: hourly billing, 30-minute minimum.
+        preview = self._as(self.portal_user_a)._portal_decide(self.cat_db_correction)
+        self.assertFalse(preview["pack"])
+        self.assertIn("30", preview["min_label"])
+
+    def test_submit_billable_requires_acceptance(self):
+        Ticket = self._as(self.portal_user_b)
+        values = {"category_id": self.cat_bug_fix.id, "name": "Printer", "description": "a\nb"}
+        count = Ticket.sudo().search_count([])
+        with self.assertRaises(UserError):
+            Ticket._portal_create_request(values)
+        self.assertEqual(Ticket.sudo().search_count([]), count)
+        ticket = Ticket._portal_create_request(dict(values, charge_accepted="1"))
+        self.assertEqual(ticket.coverage, "billable")
+        self.assertTrue(ticket.charge_accepted)
+        self.assertEqual(ticket.charge_accepted_by_id, self.user_b)
+        self.assertTrue(ticket.charge_accepted_date)
+        self.assertEqual(ticket.partner_id, self.user_b)
+        self.assertFalse(ticket.user_id)
+        self.assertIn(ticket, Ticket.search([]))
+
+    def test_submit_covered_needs_no_acceptance(self):
+        ticket = self._as(self.portal_key_a)._portal_create_request(
+            {"category_id": self.cat_bug_fix.id, "name": "Crash on save"}
+        )
+        self.assertEqual(ticket.coverage, "covered")
+        self.assertEqual(ticket.coverage_agreement_id, self.agr_a_maint)
+        self.assertFalse(ticket.charge_accepted)
+
+    def test_submit_checks_category_and_title(self):
+        Ticket = self._as(self.portal_user_b)
+        with self.assertRaises(UserError):
+            Ticket._portal_create_request({"category_id": "999999", "name": "x"})
+        with self.assertRaises(UserError):
+            Ticket._portal_create_request({"category_id": self.cat_bug_fix.id, "name": " "})
+
+    # --- approval ---------------------------------------------------------------------------
+    def test_held_work_and_approval(self):
+        self.assertEqual(self.ticket_user_a.approval_state, "pending")
+        with self.assertRaises(AccessError):
+            self.ticket_user_a.with_user(self.portal_user_a)._portal_set_approval(True)
+        with self.assertRaises(AccessError):
+            self.ticket_user_a.with_user(self.portal_user_b)._portal_set_approval(True)
+        self.assertEqual(self.ticket_user_a.approval_state, "pending")
+        self.ticket_user_a.with_user(self.portal_key_a)._portal_set_approval(True)
+        self.assertEqual(self.ticket_user_a.approval_state, "approved")
+        self.assertEqual(self.ticket_user_a.approval_partner_id, self.key_a)
+
+    def test_packs_page_values(self):
+        values = self._as(self.portal_user_a, "support.hour.pack")._portal_packs_page_values(
+            self.user_a
+        )
+        self.assertEqual(values["packs"], self.pack_a)
+        history = values["pack_history"][self.pack_a.id]
+        self.assertTrue(history)
+        self.assertIn("Fix the data", history[0]["ticket"])
+        self.assertTrue(values["cost_control"])
+        self.assertFalse(values["is_key_user"])
+        self.assertEqual(values["held_tickets"], self.ticket_user_a)
+
+    def test_agreement_groups_follow_catalog_rules(self):
+        groups = {g["mode"]: g["categories"] for g in self.agr_a_maint._portal_coverage_groups()}
+        self.assertIn(self.cat_code_upgrade, groups["included"])
+        self.assertIn(self.cat_bug_fix, groups["key_user"])
+        status = self.agr_a_maint._portal_prerequisite_status()
+        self.assertTrue(status["met"])
+        self.assertEqual(status["agreements"], self.agr_a_patch)
+        self.agr_a_patch.action_close()
+        self.assertFalse(self.agr_a_maint._portal_prerequisite_status()["met"])

@@ -1,0 +1,37 @@
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import SupportPortalFixture
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTour(SupportPortalFixture, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_portal_fixture()
+        # The demo data holds a `portal2` user; without demo data the test makes its own.
+        cls.portal2 = cls.env["res.users"].search([("login", "=", "portal2")])
+        if not cls.portal2:
+            contact = cls.env["res.partner"].create(
+                {"name": "Petra Portal", "parent_id": cls.cust_b.id, "email": "p@b.example.com"}
+            )
+            cls.portal2 = new_test_user(
+                cls.env,
+                login="portal2",
+                name=contact.name,
+                password="portal2",
+                groups="base.group_portal",
+                partner_id=contact.id,
+                company_id=cls.company.id,
+            )
+
+    def test_new_billable_request_tour(self):
+        # The tour picks the first category: On-Demand customers pay for all of them.
+        Ticket = self.env["support.ticket"]
+        self.start_tour("/my/support/tickets/new", "support_portal_new_billable", login="portal2")
+        ticket = Ticket.search([("name", "=", "Tour: printer driver keeps failing")])
+        self.assertEqual(len(ticket), 1)
+        self.assertEqual(ticket.partner_id, self.portal2.partner_id)
+        self.assertEqual(ticket.coverage, "billable")
+        self.assertTrue(ticket.charge_accepted)
+        self.assertEqual(ticket.charge_accepted_by_id, self.portal2.partner_id)
