@@ -142,7 +142,7 @@ class SupportAgreement(models.Model):
         """First day of [date_start, date_end] (date_end empty: open-ended) that none of
         ``periods`` (start, end-or-False) covers, or False."""
         day = date_start
-        for start, end in sorted(periods):
+        for start, end in sorted(periods, key=lambda period: period[0]):
             if start > day:
                 break
             if not end:

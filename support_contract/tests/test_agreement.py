@@ -62,6 +62,17 @@ class TestAgreement(SupportCase):
         self.assertEqual(maint.state, "active")
         self.assertTrue(maint.prerequisite_ok)
 
+    def test_first_uncovered_day(self):
+        gap = self.env["support.agreement"]._first_uncovered_day
+        d = self.today
+        day = relativedelta(days=1)
+        self.assertFalse(gap(d, d + 10 * day, [(d, False), (d, d + day)]))
+        self.assertFalse(gap(d, False, [(d - day, d + 3 * day), (d + 2 * day, False)]))
+        self.assertEqual(gap(d, False, [(d, d + 3 * day)]), d + 4 * day)
+        self.assertEqual(gap(d, d + 9 * day, [(d, d + 3 * day), (d + 5 * day, False)]), d + 4 * day)
+        self.assertEqual(gap(d, d, []), d)
+        self.assertFalse(gap(d, d + 3 * day, [(d - day, d + 3 * day)]))
+
     def test_lapsed_prerequisite_warning(self):
         self.assertFalse(self.agr_lapsed.prerequisite_ok)
         self.assertIn("Server Patch Agreement", self.agr_lapsed.prerequisite_warning)
