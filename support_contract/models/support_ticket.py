@@ -521,6 +521,9 @@ class SupportTicket(models.Model):
             self._check_resolving(vals)
             stage = self.env["support.ticket.stage"].browse(vals["stage_id"])
             vals = dict(vals, date_resolved=fields.Datetime.now() if stage.is_closed else False)
+            if not stage.is_closed and not stage.is_cancelled and "outcome" not in vals:
+                # Reopened: the outcome is empty while open, so the ticket is decided afresh.
+                vals["outcome"] = False
         return super().write(vals)
 
     @api.depends("number", "name")

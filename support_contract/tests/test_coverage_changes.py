@@ -44,6 +44,13 @@ class TestCoverageChanges(SupportCase):
         self.assertTrue(ticket.date_resolved)
         ticket.outcome = "code_error"
         self.assertEqual(ticket.coverage, "covered")
+        ticket.outcome = "user_error"
+        self.assertEqual(ticket.coverage, "billable")
+        # reopening empties the outcome: covered again while open
+        ticket.stage_id = self.stage_new
+        self.assertFalse(ticket.outcome)
+        self.assertFalse(ticket.date_resolved)
+        self.assertEqual(ticket.coverage, "covered")
 
     def test_redecide_on_agreement_changes(self):
         ticket = self._ticket(self.maint_key, self.cat["bug_fix"])
