@@ -11,9 +11,10 @@
     "data": [
         "security/ir.model.access.csv",
         "security/support_portal_rules.xml",
+        "views/support_ticket_views.xml",
         "views/portal_templates.xml",
     ],
-    "demo": [],
+    "demo": ["demo/support_portal_demo.xml"],
     "assets": {
         "web.assets_frontend": [
             "support_portal/static/src/interactions/**/*",

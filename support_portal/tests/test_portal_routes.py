@@ -145,6 +145,7 @@ class TestPortalRoutes(SupportPortalFixture, HttpCase):
         self.assertIn("Any news?", "".join(self.ticket_user_a.message_ids.mapped("body")))
 
     def test_reply_other_customer_refused(self):
+        self.ticket_key_a._portal_ensure_token()
         before = self.ticket_key_a.message_ids
         self._login(self.portal_user_b)
         response = self._post_message(self.ticket_key_a, "Intruder")
