@@ -29,7 +29,8 @@ ensure_template
 
 # --- Odoo tests -----------------------------------------------------------------------------
 mkdir -p "$LOCAL/logs"
-odoo_log="$LOCAL/logs/test-odoo.log"
+odoo_log="$LOCAL/logs/test-odoo-$$.log"  # one per run: concurrent runs keep their own
+ln -sfn "$(basename "$odoo_log")" "$LOCAL/logs/test-odoo.log"
 conf="$LOCAL/odoo-test-$$.conf"
 write_odoo_conf "$conf" "$(free_port)"
 clone_db "$TEMPLATE_DB" "$db"
