@@ -257,15 +257,12 @@ class SupportCustomerPortal(CustomerPortal):
     def portal_my_support_ticket_submit(self, **post):
         Ticket = request.env["support.ticket"]
         try:
-            ticket = Ticket._portal_create_request(post)
+            with request.env.cr.savepoint():
+                ticket = Ticket._portal_create_request(post)
         except UserError as error:
-            request.env.cr.rollback()
-            decision = None
-            try:
-                category = Ticket._portal_get_category(post.get("category_id"))
-                decision = Ticket._portal_decide(category)
-            except UserError:
-                pass
+            decision = Ticket._portal_preview(post.get("category_id"))
+            if "error" in decision:
+                decision = None
             values = self._support_new_ticket_values(form=post, error=str(error), decision=decision)
             return request.render("support_portal.portal_my_support_ticket_new", values)
         return request.redirect(ticket.access_url)
@@ -273,12 +270,7 @@ class SupportCustomerPortal(CustomerPortal):
     @http.route(["/my/support/tickets/decide"], type="jsonrpc", auth="user", website=True)
     def portal_my_support_ticket_decide(self, category_id=None, **kw):
         """The server's decision for an unsaved request, shown before the customer submits."""
-        Ticket = request.env["support.ticket"]
-        try:
-            category = Ticket._portal_get_category(category_id)
-        except UserError as error:
-            return {"error": str(error)}
-        return Ticket._portal_decide(category)
+        return request.env["support.ticket"]._portal_preview(category_id)
 
     # ------------------------------------------------------------------------------------------
     # Agreements and packs

@@ -166,6 +166,16 @@ class SupportTicket(models.Model):
         return result
 
     @api.model
+    def _portal_preview(self, category_id):
+        """The decision for a request of the current user in `category_id` (an id from the
+        browser), or ``{'error': message}`` when it is not an active service category."""
+        try:
+            category = self._portal_get_category(category_id)
+        except UserError as error:
+            return {"error": str(error)}
+        return self._portal_decide(category)
+
+    @api.model
     def _portal_create_request(self, values):
         """Create a request from the portal form of the current user.
 
