@@ -165,6 +165,17 @@ class AccountAnalyticLine(models.Model):
         if billing_fields & set(vals):
             self._support_check_ticket_open(self.support_ticket_id)
         res = super().write(vals)
+        if "support_ticket_id" in vals and not vals["support_ticket_id"]:
+            # No longer support time: no billing status, no pack draws.
+            self.sudo().support_consumption_ids.unlink()
+            super().write(
+                {
+                    "support_billing_status": "none",
+                    "support_billing_reason": False,
+                    "support_billed_hours": 0.0,
+                    "support_pack_hours": 0.0,
+                }
+            )
         if old_tickets is not None:
             (old_tickets | self.support_ticket_id)._support_recompute_billing()
         return res

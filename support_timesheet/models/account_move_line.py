@@ -21,3 +21,23 @@ class AccountMoveLine(models.Model):
     support_fee_period_ids = fields.One2many(
         "support.agreement.fee.period", "invoice_line_id", string="Fee Periods", readonly=True
     )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "quantity" in vals:
+            tickets = self.sudo().support_ticket_id
+            if tickets:
+                tickets._support_recompute_billing()
+        return res
+
+    def unlink(self):
+        lines = self.sudo()
+        timesheets = lines.support_timesheet_ids
+        tickets = lines.support_ticket_id | timesheets.support_ticket_id
+        if timesheets:
+            # Removing an invoice line frees the time it billed.
+            timesheets.write({"support_invoice_line_id": False})
+        res = super().unlink()
+        if tickets:
+            tickets.exists()._support_recompute_billing()
+        return res

@@ -20,6 +20,19 @@ class SupportAgreement(models.Model):
         "support.agreement.fee.period", "agreement_id", string="Invoiced Fee Periods", readonly=True
     )
     fee_period_count = fields.Integer(compute="_compute_fee_period_count")
+    fee_date_from = fields.Date(
+        string="Invoice Fees From",
+        compute="_compute_fee_date_from",
+        store=True,
+        readonly=False,
+        help="Monthly fees are invoiced from this date (default: the start of the agreement). "
+        "On installation, existing agreements start at the current month.",
+    )
+
+    @api.depends("date_start")
+    def _compute_fee_date_from(self):
+        for agreement in self:
+            agreement.fee_date_from = agreement.date_start
 
     def _compute_fee_period_count(self):
         groups = self.env["support.agreement.fee.period"]._read_group(
@@ -39,19 +52,23 @@ class SupportAgreement(models.Model):
         return self.env.ref("support_timesheet.product_patch_fee")
 
     def _fee_periods_until(self, until):
-        """Months (start, end, ratio) of the agreement up to `until`, prorated by day."""
+        """Months of the agreement up to `until`, prorated by day.
+
+        Returns tuples (month start, month end, ratio, billed from, billed to).
+        """
         self.ensure_one()
         periods = []
-        month = self.date_start.replace(day=1)
+        first = max(self.date_start, self.fee_date_from or self.date_start)
+        month = first.replace(day=1)
         last = min(until, self.date_end) if self.date_end else until
         while month <= last:
             days = calendar.monthrange(month.year, month.month)[1]
             month_end = month + relativedelta(day=days)
-            start = max(month, self.date_start)
+            start = max(month, first)
             end = min(month_end, self.date_end) if self.date_end else month_end
             if start <= end:
                 ratio = ((end - start).days + 1) / days
-                periods.append((month, month_end, ratio))
+                periods.append((month, month_end, ratio, start, end))
             month += relativedelta(months=1)
         return periods
 
@@ -81,10 +98,10 @@ class SupportAgreement(models.Model):
         }
         todo = defaultdict(list)
         for agreement in agreements:
-            for start, end, ratio in agreement._fee_periods_until(until):
+            for start, end, ratio, billed_from, billed_to in agreement._fee_periods_until(until):
                 if (agreement.id, start) not in done:
                     todo[(agreement.partner_id, agreement.company_id)].append(
-                        (agreement, start, end, ratio)
+                        (agreement, start, end, ratio, billed_from, billed_to)
                     )
         if not todo:
             return self.env["account.move"]
@@ -93,7 +110,7 @@ class SupportAgreement(models.Model):
         periods_by_move = []
         for (partner, company), items in todo.items():
             lines = []
-            for agreement, start, end, ratio in items:
+            for agreement, start, end, ratio, billed_from, billed_to in items:
                 product = agreement._fee_product()
                 price = float_round(agreement.monthly_fee * ratio, precision_digits=2)
                 lines.append(
@@ -104,8 +121,8 @@ class SupportAgreement(models.Model):
                                 "%(agreement)s: %(type)s, %(start)s - %(end)s",
                                 agreement=agreement.name,
                                 type=agreement.type_id.name,
-                                start=max(start, agreement.date_start),
-                                end=min(end, agreement.date_end) if agreement.date_end else end,
+                                start=billed_from,
+                                end=billed_to,
                             ),
                             "quantity": 1.0,
                             "price_unit": price,
@@ -184,6 +201,11 @@ class SupportAgreement(models.Model):
         )
         moves = self.env["account.move"]
         for company in agreements.company_id:
+            if not self.env["account.journal"].search_count(
+                [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+            ):
+                _logger.warning("Support: no sales journal in %s, fees not invoiced", company.name)
+                continue
             company_agreements = agreements.filtered(lambda a, c=company: a.company_id == c)
             moves |= company_agreements.with_company(company)._invoice_monthly_fees(until)
         _logger.info("Support: invoiced monthly fees on %d draft invoice(s)", len(moves))

@@ -126,7 +126,9 @@ class SupportHourPack(models.Model):
             .search(
                 [
                     ("commercial_partner_id", "in", packs.partner_id.ids),
+                    "|",
                     ("hours_to_invoice", ">", 0),
+                    ("hours_held", ">", 0),
                 ]
             )
         )

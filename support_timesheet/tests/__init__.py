@@ -4,4 +4,6 @@ from . import test_invoicing
 from . import test_fees
 from . import test_security
 from . import test_concurrency
+from . import test_demo
+
 from . import test_translation

@@ -45,6 +45,12 @@ class TestMonthlyFees(SupportTimesheetCase):
         )  # 10/30 of April
         self.assertEqual(len(self.agr.fee_period_ids), 4)
 
+    def test_fee_date_from(self):
+        self.agr.fee_date_from = date(2026, 3, 10)
+        moves = self.agr._invoice_monthly_fees(until=date(2026, 3, 31))
+        self.assertEqual(moves.invoice_line_ids.price_unit, 440.0)  # 22/31 of March
+        self.assertEqual(self.agr.fee_period_ids.date_start, date(2026, 3, 1))
+
     def test_cron_and_on_demand(self):
         moves = self.env["support.agreement"]._cron_invoice_monthly_fees(until=date(2026, 1, 31))
         self.assertIn(self.fee_customer, moves.partner_id)

@@ -173,3 +173,26 @@ class TestInvoicing(SupportTimesheetCase):
         with self.assertQueryCount(small):
             self._invoice()
             self.env.flush_all()
+
+    def test_removed_invoice_line_releases_time(self):
+        ticket = self._ticket(self.contact_a)
+        other = self._ticket(self.contact_a)
+        line = self._log(ticket, 1.0)
+        self._log(other, 2.0)
+        move = self._invoice()
+        invoice_line = move.invoice_line_ids.filtered(lambda il: il.support_ticket_id == ticket)
+        move.write({"invoice_line_ids": [(2, invoice_line.id)]})
+        self.assertFalse(line.support_invoice_line_id)
+        self.assertEqual(line.support_billing_status, "to_invoice")
+        self.assertEqual(ticket.hours_to_invoice, 1.0)
+        self.assertEqual(other.hours_invoiced, 2.0)
+
+    def test_line_moved_off_ticket(self):
+        pack = self._pack(self.cust_a, 5.0)
+        ticket = self._ticket(self.contact_a)
+        line = self._log(ticket, 1.0)
+        self.assertEqual(pack.hours_remaining, 4.0)
+        line.support_ticket_id = False
+        self.assertEqual(line.support_billing_status, "none")
+        self.assertEqual(pack.hours_remaining, 5.0)
+        self.assertEqual(ticket.hours_logged, 0.0)
