@@ -241,3 +241,11 @@ class TestPortalRoutes(SupportPortalFixture, HttpCase):
         self.assertTrue(response.headers["Location"].endswith("/my/support/packs"))
         self.assertEqual(self.ticket_user_a.approval_state, "refused")
         self.assertEqual(self.ticket_user_a.approval_partner_id, self.key_a)
+
+    def test_detail_shows_override_reason(self):
+        self.ticket_b.write(
+            {"coverage_override": "covered", "coverage_override_reason": "Goodwill for the launch"}
+        )
+        self._login(self.portal_user_b)
+        text = self._get(f"/my/support/tickets/{self.ticket_b.id}").text
+        self.assertIn("Goodwill for the launch", text)
