@@ -10,6 +10,7 @@ class AccountMove(models.Model):
     def _support_release(self):
         """Free what the moves billed: timesheets and fee periods become billable again."""
         lines = self.sudo().invoice_line_ids
+        self._support_release_packs()
         timesheets = lines.support_timesheet_ids
         tickets = lines.support_ticket_id | timesheets.support_ticket_id
         periods = lines.support_fee_period_ids
@@ -35,6 +36,25 @@ class AccountMove(models.Model):
     def unlink(self):
         self._support_release()
         return super().unlink()
+
+    def _support_release_packs(self):
+        """A cancelled or credited pack sale removes its unused packs; used ones stay, noted."""
+        packs = (
+            self.env["support.hour.pack"]
+            .sudo()
+            .search([("invoice_line_id", "in", self.invoice_line_ids.ids)])
+        )
+        used = packs.filtered("consumption_ids")
+        (packs - used).unlink()
+        for pack in used:
+            pack.message_post(
+                body=self.env._(
+                    "The invoice %(invoice)s that sold this pack was cancelled or credited; the "
+                    "pack is kept because %(hours).2f hours are already drawn from it.",
+                    invoice=pack.invoice_line_id.move_id.display_name,
+                    hours=pack.hours_used,
+                )
+            )
 
     # ------------------------------------------------------------------ pack sales
     def _post(self, soft=True):

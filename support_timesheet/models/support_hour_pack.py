@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
 
@@ -42,6 +43,20 @@ class SupportHourPack(models.Model):
             used = data.get(pack._origin.id or pack.id, 0.0) if pack.id else 0.0
             pack.hours_used = used
             pack.hours_remaining = pack.hours - used
+
+    @api.constrains("hours")
+    def _check_hours_drawn(self):
+        for pack in self:
+            if float_compare(pack.hours, pack.hours_used, precision_digits=4) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Support pack %(pack)s: %(used).2f hours are already drawn, more than "
+                        "the %(hours).2f hours you set.",
+                        pack=pack.name,
+                        used=pack.hours_used,
+                        hours=pack.hours,
+                    )
+                )
 
     def _compute_consumption_count(self):
         groups = self.env["support.hour.pack.consumption"]._read_group(

@@ -320,6 +320,13 @@ class SupportTicket(models.Model):
             self._support_recompute_billing()
         return res
 
+    @api.model
+    def _get_coverage_redecide_domain(self, partner_ids=None, category_ids=None):
+        """Agreement or rule changes leave tickets with invoiced time alone: what was billed
+        keeps the decision it was billed under (the ticket's own changes still re-decide)."""
+        domain = super()._get_coverage_redecide_domain(partner_ids, category_ids)
+        return [*domain, ("hours_invoiced", "=", 0)]
+
     def _redecide_coverage(self):
         """Decisions changed from outside the ticket (agreement, rule): the time follows."""
         res = super()._redecide_coverage()

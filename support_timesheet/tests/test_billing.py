@@ -169,3 +169,23 @@ class TestBilling(SupportTimesheetCase):
             set((covered | billable | packed).timesheet_ids.mapped("support_billing_status")),
             {"covered", "invoiced", "to_invoice", "pack"},
         )
+
+    def test_invoiced_ticket_keeps_decision_on_agreement_change(self):
+        invoiced = self._ticket(self.contact_a, self.cat_tech)
+        open_ticket = self._ticket(self.contact_a, self.cat_tech)
+        self._log(invoiced, 1.0)
+        line = self._log(open_ticket, 1.0)
+        self._invoice()
+        line2 = self._log(open_ticket, 0.5, date=self.month_start)
+        agreement = self.env["support.agreement"].create(
+            {
+                "partner_id": self.cust_a.id,
+                "type_id": self.type_patch.id,
+                "date_start": self.year_ago,
+            }
+        )
+        agreement.write({"state": "active"})
+        self.assertEqual(invoiced.coverage, "billable", "billed work keeps its decision")
+        self.assertEqual(open_ticket.coverage, "billable")
+        self.assertEqual(line.support_billing_status, "invoiced")
+        self.assertEqual(line2.support_billing_status, "to_invoice")

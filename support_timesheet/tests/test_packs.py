@@ -141,3 +141,31 @@ class TestPacks(SupportTimesheetCase):
         self.assertIn(self.cust_a, pack.message_ids.partner_ids)
         self._log(ticket, 1.0)
         self.assertEqual(len(pack.activity_ids), 1, "warned once")
+
+    def test_cancelled_pack_sale(self):
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.cust_b.id,
+                "invoice_date": self.month_start,
+                "invoice_line_ids": [
+                    (0, 0, {"product_id": self.pack_25.id, "quantity": 2, "price_unit": 100})
+                ],
+            }
+        )
+        move.action_post()
+        packs = self.env["support.hour.pack"].search([("invoice_line_id.move_id", "=", move.id)])
+        self._log(self._ticket(self.contact_b), 2.0)
+        used = packs.filtered("consumption_ids")
+        self.assertEqual(len(used), 1)
+        move.button_cancel()
+        self.assertEqual(packs.exists(), used, "the unused pack goes, the used one stays")
+        self.assertIn(move.display_name, used.message_ids[0].body)
+
+    def test_pack_hours_below_drawn(self):
+        pack = self._pack(self.cust_a, 5.0)
+        self._log(self._ticket(self.contact_a), 3.0)
+        with self.assertRaisesRegex(ValidationError, "already drawn"):
+            pack.hours = 2.0
+        pack.hours = 3.0
+        self.assertEqual(pack.hours_remaining, 0.0)
