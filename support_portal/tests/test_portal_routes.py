@@ -249,3 +249,24 @@ class TestPortalRoutes(SupportPortalFixture, HttpCase):
         self._login(self.portal_user_b)
         text = self._get(f"/my/support/tickets/{self.ticket_b.id}").text
         self.assertIn("Goodwill for the launch", text)
+
+    def _upload(self, ticket):
+        return self.url_open(
+            "/mail/attachment/upload",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "thread_id": ticket.id,
+                "thread_model": "support.ticket",
+            },
+            files={"ufile": ("log.txt", b"stack trace", "text/plain")},
+        )
+
+    def test_attachment_upload(self):
+        self._login(self.portal_user_a)
+        self.assertEqual(self._upload(self.ticket_user_a).status_code, 200)
+        self._login(self.portal_user_b)
+        self.assertIn(self._upload(self.ticket_user_a).status_code, (403, 404))
+        attachments = self.env["ir.attachment"].search(
+            [("res_model", "=", "support.ticket"), ("res_id", "=", self.ticket_user_a.id)]
+        )
+        self.assertEqual(len(attachments), 1)
