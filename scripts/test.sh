@@ -76,8 +76,8 @@ if [ -z "${*:-}" ]; then
     py_out="$(cd "$ROOT" && ODOO="$ODOO" "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests 2>&1)"
     set -e
     echo "$py_out" | tail -n 30
-    py_passed="$(echo "$py_out" | grep -Eo '[0-9]+ passed' | tail -n1 | cut -d' ' -f1)"
-    py_failed="$(echo "$py_out" | grep -Eo '[0-9]+ (failed|error)' | awk '{s+=$1} END {print s+0}')"
+    py_passed="$(echo "$py_out" | { grep -Eo '[0-9]+ passed' || true; } | tail -n1 | cut -d' ' -f1)"
+    py_failed="$(echo "$py_out" | { grep -Eo '[0-9]+ (failed|error)' || true; } | awk '{s+=$1} END {print s+0}')"
     [ -n "$py_passed" ] || { py_passed=0; py_failed=$((py_failed > 0 ? py_failed : 1)); }
     count "$py_passed" "$py_failed" "pytest (tests/)"
 
