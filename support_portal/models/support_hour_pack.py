@@ -6,20 +6,18 @@ class SupportHourPack(models.Model):
 
     @api.model
     def _portal_next_pack(self, partner, date=None):
-        """The pack a billable request of `partner` draws from first: the oldest valid pack of
-        its customer that still has hours left on `date`, or an empty recordset."""
+        """The pack a billable request of `partner` draws from first: the oldest pack of its
+        customer valid on `date` (support_timesheet's `_is_valid_on`) with hours left."""
         date = date or fields.Date.context_today(self)
-        return self.sudo().search(
+        packs = self.sudo().search(
             [
                 ("partner_id", "=", partner.commercial_partner_id.id),
                 ("company_id", "=", self.env.user.company_id.id),
-                ("date_start", "<=", date),
-                ("date_end", ">=", date),
                 ("hours_remaining", ">", 0),
             ],
             order="date_start, id",
-            limit=1,
         )
+        return packs.filtered(lambda pack: pack._is_valid_on(date))[:1]
 
     @api.model
     def _portal_packs_page_values(self, partner):
