@@ -270,3 +270,16 @@ class TestPortalRoutes(SupportPortalFixture, HttpCase):
             [("res_model", "=", "support.ticket"), ("res_id", "=", self.ticket_user_a.id)]
         )
         self.assertEqual(len(attachments), 1)
+
+    def test_swedish_pages(self):
+        self.env["res.lang"]._activate_lang("sv_SE")
+        self.env["ir.module.module"]._load_module_terms(["support_portal"], ["sv_SE"])
+        self.portal_user_a.lang = "sv_SE"
+        self._login(self.portal_user_a)
+        # /my/... redirects to /sv/my/...
+        self.assertIn("Supportärenden", self.url_open("/my/support/tickets").text)
+        self.assertIn("Skicka ärende", self.url_open("/my/support/tickets/new").text)
+        decision = self.make_jsonrpc_request(
+            "/my/support/tickets/decide", {"category_id": self.cat_bug_fix.id}
+        )
+        self.assertTrue(decision["lines"][0].startswith("Debiteras"), decision["lines"])
