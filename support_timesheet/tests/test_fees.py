@@ -84,3 +84,13 @@ class TestMonthlyFees(SupportTimesheetCase):
         self.assertFalse(agreement._invoice_monthly_fees())
         with self.assertRaises(UserError):
             agreement.action_invoice_monthly_fees()
+
+    def test_scheduled_action(self):
+        cron = self.env.ref("support_timesheet.ir_cron_invoice_monthly_fees")
+        self.assertEqual(cron.code.strip(), "model.cron_invoice_monthly_fees()")
+        self.assertEqual(cron.model_id.model, "support.agreement")
+        self.env["support.agreement"].cron_invoice_monthly_fees()
+        self.assertTrue(self.agr.fee_period_ids)
+        count = len(self.agr.fee_period_ids)
+        self.env["support.agreement"].cron_invoice_monthly_fees()
+        self.assertEqual(len(self.agr.fee_period_ids), count, "never twice for a period")

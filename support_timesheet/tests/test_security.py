@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import SupportTimesheetCase
 
@@ -23,6 +23,12 @@ class TestSecurity(SupportTimesheetCase):
         ticket = self._ticket(self.contact_a)
         line = self._log(ticket, 1.0)
         self._invoice()
+        # The consultant still opens the ticket and sees the line's status (not the invoice).
+        form = Form(ticket.with_user(self.consultant))
+        self.assertEqual(len(form.timesheet_ids), 1)
+        self.assertEqual(
+            ticket.with_user(self.consultant).timesheet_ids.support_billing_status, "invoiced"
+        )
         with self.assertRaises(UserError):
             line.with_user(self.consultant).write({"name": "Changed"})
         with self.assertRaises(UserError):
