@@ -33,6 +33,12 @@ class SupportCustomerPortal(CustomerPortal):
                 if Ticket.has_access("read")
                 else 0
             )
+        if "support_held_ticket_count" in counters:
+            values["support_held_ticket_count"] = (
+                Ticket.search_count([("approval_state", "=", "pending")])
+                if Ticket.has_access("read")
+                else 0
+            )
         return values
 
     # ------------------------------------------------------------------------------------------

@@ -36,11 +36,20 @@ class TestPortalRoutes(SupportPortalFixture, HttpCase):
         response = self._get("/my")
         self.assertEqual(response.status_code, 200)
         self.assertIn('href="/my/support/tickets"', response.text)
+        self.assertIn('data-placeholder_count="support_open_ticket_count"', response.text)
         counters = self.make_jsonrpc_request(
-            "/my/counters", {"counters": ["support_ticket_count", "support_open_ticket_count"]}
+            "/my/counters",
+            {
+                "counters": [
+                    "support_ticket_count",
+                    "support_open_ticket_count",
+                    "support_held_ticket_count",
+                ]
+            },
         )
         self.assertEqual(counters["support_ticket_count"], 2)
         self.assertEqual(counters["support_open_ticket_count"], 2)
+        self.assertEqual(counters["support_held_ticket_count"], 1)
 
     # --- list ---------------------------------------------------------------------------------
     def test_list_key_user_sees_colleagues(self):
