@@ -350,34 +350,33 @@ class SupportTicket(models.Model):
 
     def action_approve_extra_hours(self):
         partner = self._support_approval_partner()
-        for ticket in self:
-            if ticket.approval_state not in ("pending", "refused"):
-                raise UserError(
-                    self.env._(
-                        "Ticket %(ticket)s has no extra hours waiting for approval.",
-                        ticket=ticket.display_name,
-                    )
-                )
-        self.write(
-            {
-                "approval_state": "approved",
-                "approval_partner_id": partner.id,
-                "approval_date": fields.Datetime.now(),
-            }
+        self._support_decide_extra_hours(
+            "approved",
+            ("pending", "refused"),
+            self.env._(
+                "%(partner)s approved the billable hours beyond the prepaid balance.",
+                partner=partner.display_name,
+            ),
         )
-        for ticket in self:
-            ticket.message_post(
-                body=self.env._(
-                    "%(partner)s approved the billable hours beyond the prepaid balance.",
-                    partner=partner.display_name,
-                )
-            )
         return True
 
     def action_refuse_extra_hours(self):
         partner = self._support_approval_partner()
+        self._support_decide_extra_hours(
+            "refused",
+            ("pending",),
+            self.env._(
+                "%(partner)s refused the billable hours beyond the prepaid balance: they "
+                "are not invoiced.",
+                partner=partner.display_name,
+            ),
+        )
+        return True
+
+    def _support_decide_extra_hours(self, state, from_states, message):
+        """Record the customer's answer on extra hours held for approval, with its author."""
         for ticket in self:
-            if ticket.approval_state != "pending":
+            if ticket.approval_state not in from_states:
                 raise UserError(
                     self.env._(
                         "Ticket %(ticket)s has no extra hours waiting for approval.",
@@ -386,20 +385,13 @@ class SupportTicket(models.Model):
                 )
         self.write(
             {
-                "approval_state": "refused",
-                "approval_partner_id": partner.id,
+                "approval_state": state,
+                "approval_partner_id": self._support_approval_partner().id,
                 "approval_date": fields.Datetime.now(),
             }
         )
         for ticket in self:
-            ticket.message_post(
-                body=self.env._(
-                    "%(partner)s refused the billable hours beyond the prepaid balance: they "
-                    "are not invoiced.",
-                    partner=partner.display_name,
-                )
-            )
-        return True
+            ticket.message_post(body=message)
 
     # ------------------------------------------------------------------ billing engine
     @api.model
