@@ -9,6 +9,7 @@ queries, peak RSS of the process during the run), then everything is rolled back
 """
 
 import argparse
+import cProfile
 import json
 import os
 import sys
@@ -250,6 +251,7 @@ def main():
     parser.add_argument("--tickets", type=int, default=500, help="tickets in all")
     parser.add_argument("--lines", type=int, default=5000, help="timesheet lines in all")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--profile", help="write cProfile stats of the timed run to this file")
     args = parser.parse_args()
     config.parse_config(["-c", args.conf, "-d", args.db, "--log-level=warn"])
     registry = Registry(args.db)
@@ -265,7 +267,13 @@ def main():
         invoice = setup(env, args.customers, args.tickets // args.customers, args.lines)
         beat = Heartbeat(args.variant)
         beat.start()
+        if args.profile:
+            profiler = cProfile.Profile()
+            timed = invoice
+            invoice = lambda: profiler.runcall(timed)  # noqa: E731
         moves, seconds, queries, peak_mb, growth_mb = measure(env, invoice)
+        if args.profile:
+            profiler.dump_stats(args.profile)
         beat.done.set()
         invoice_lines = sum(len(move.invoice_line_ids) for move in moves)
         amount = sum(moves.mapped("amount_untaxed"))
