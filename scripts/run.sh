@@ -45,6 +45,7 @@ cat <<MSG
     consultant / consultant  consultant (Support User): tickets and timesheets
     accountant / accountant  accountant: invoicing from timesheets
     portal     / portal      a customer's Key User in the portal (/my/support)
+    portal2    / portal2     an On-Demand customer's contact in the portal
   Ctrl-C stops Odoo and the private PostgreSQL.
 
 MSG
