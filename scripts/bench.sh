@@ -7,14 +7,9 @@ source "$(dirname "$0")/lib.sh"
 sizes="${*:-5000:50:500 50000:500:5000}"
 find_odoo
 ensure_venv
-ensure_pg
-pg_hold
-db="support_bench_$$"
-trap 'drop_db "$db"; pg_release' EXIT
-ensure_template
-conf="$LOCAL/odoo-bench-$$.conf"
-write_odoo_conf "$conf" "$(free_port)"
-clone_db "$TEMPLATE_DB" "$db"
+scratch_db support_bench
+db="$SCRATCH_DB"
+conf="$SCRATCH_CONF"
 log "Installing sale_timesheet and the suite into $db"
 odoo_bin -c "$conf" -d "$db" -i sale_timesheet,support_timesheet --stop-after-init --log-level=warn
 out="$LOCAL/bench-$$.jsonl"
@@ -27,7 +22,6 @@ for size in $sizes; do
             --variant "$variant" --lines "$lines" --customers "$customers" --tickets "$tickets" --out "$out"
     done
 done
-rm -f "$conf"
 "$VENV/bin/python" - "$out" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]

@@ -6,16 +6,10 @@ source "$(dirname "$0")/lib.sh"
 [ $# -gt 0 ] || die "Name the addons to export, e.g. scripts/i18n.sh support_contract"
 find_odoo
 ensure_venv
-ensure_pg
-pg_hold
-db="support_i18n_$$"
-trap 'drop_db "$db"; pg_release' EXIT
-ensure_template
-conf="$LOCAL/odoo-i18n-$$.conf"
-write_odoo_conf "$conf" "$(free_port)"
-clone_db "$TEMPLATE_DB" "$db"
+scratch_db support_i18n
+db="$SCRATCH_DB"
+conf="$SCRATCH_CONF"
 addons="$*"
 odoo_bin -c "$conf" -d "$db" -i "${addons// /,}" --stop-after-init --log-level=warn
 odoo_bin i18n export -c "$conf" -d "$db" -l pot sv_SE -- "$@"
-rm -f "$conf"
 log "Wrote i18n/*.pot and i18n/sv.po for: $addons"

@@ -113,7 +113,6 @@ ensure_pg() {
         return 0
     fi
     [ -x "$PG_BIN/pg_ctl" ] || die "PostgreSQL 15 server binaries were not found (looked in $PG_BIN). Install Debian's postgresql-15 package, or set PG_BIN to the folder holding pg_ctl, or point the suite at your own server (see the README)."
-    PG_STARTED_HERE=0
     choose_pgdir
     if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
         log "Creating a private PostgreSQL cluster in $PGDATA_DIR"
@@ -128,7 +127,6 @@ ensure_pg() {
         as_pg_owner "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PGDIR/server.log" -w -t 60 \
             -o "-c listen_addresses='' -k $PGSOCK -p $PGPORT_LOCAL -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
             start >/dev/null || die "PostgreSQL did not start: see $PGDIR/server.log"
-        PG_STARTED_HERE=1
     fi
     export PGHOST="$PGSOCK" PGPORT="$PGPORT_LOCAL" PGUSER="$PGUSER_LOCAL"
 }
@@ -236,4 +234,18 @@ ensure_chromium() {
     else
         die "The browser tests need Chromium: install Debian's chromium package (apt-get install chromium)."
     fi
+}
+
+# A throwaway copy of the template for one script run: sets SCRATCH_DB and SCRATCH_CONF, and on
+# exit drops the database (kept with SUPPORT_KEEP_DB=1), removes the config and releases the
+# cluster.   $1: database name prefix
+scratch_db() {
+    ensure_pg
+    pg_hold
+    SCRATCH_DB="${1}_$$"
+    SCRATCH_CONF="$LOCAL/odoo-$SCRATCH_DB.conf"
+    trap '[ "${SUPPORT_KEEP_DB:-0}" = 1 ] || drop_db "$SCRATCH_DB"; rm -f "$SCRATCH_CONF"; pg_release' EXIT
+    ensure_template
+    write_odoo_conf "$SCRATCH_CONF" "$(free_port)"
+    clone_db "$TEMPLATE_DB" "$SCRATCH_DB"
 }

@@ -17,23 +17,14 @@ count() {  # $1: passed, $2: failed, $3: what
 find_odoo
 ensure_venv
 ensure_chromium
-ensure_pg
-pg_hold
-db="support_test_$$"
-cleanup() {
-    [ "${SUPPORT_KEEP_DB:-0}" = 1 ] || drop_db "$db"
-    pg_release
-}
-trap cleanup EXIT
-ensure_template
+scratch_db support_test
+db="$SCRATCH_DB"
+conf="$SCRATCH_CONF"
 
 # --- Odoo tests -----------------------------------------------------------------------------
 mkdir -p "$LOCAL/logs"
 odoo_log="$LOCAL/logs/test-odoo-$$.log"  # one per run: concurrent runs keep their own
 ln -sfn "$(basename "$odoo_log")" "$LOCAL/logs/test-odoo.log"
-conf="$LOCAL/odoo-test-$$.conf"
-write_odoo_conf "$conf" "$(free_port)"
-clone_db "$TEMPLATE_DB" "$db"
 tags="$(printf '/%s,' ${addons//,/ })"
 log "Installing and testing $addons in $db (log: $odoo_log)"
 set +e
@@ -41,7 +32,6 @@ odoo_bin -c "$conf" -d "$db" -i "$addons" --test-enable --test-tags "${SUPPORT_T
     --stop-after-init --log-level=info >"$odoo_log" 2>&1
 odoo_rc=$?
 set -e
-rm -f "$conf"
 # Odoo's own lines worth seeing: failures, errors, and its per-module/total summaries.
 grep -E "( ERROR | CRITICAL | FAIL:|odoo.tests.stats|tests when loading database|post-tests in)" "$odoo_log" \
     | grep -v "^\s*$" | cut -c1-2000 || true
