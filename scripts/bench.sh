@@ -12,14 +12,19 @@ db="$SCRATCH_DB"
 conf="$SCRATCH_CONF"
 log "Installing sale_timesheet and the suite into $db"
 odoo_bin -c "$conf" -d "$db" -i sale_timesheet,support_timesheet --stop-after-init --log-level=warn
+run_db="${db}_run"
+SCRATCH_EXTRA_DBS="$run_db"  # dropped on exit with the scratch database
 out="$LOCAL/bench-$$.jsonl"
 : > "$out"
 for size in $sizes; do
     IFS=: read -r lines customers tickets <<<"$size"
     for variant in ${SUPPORT_BENCH_VARIANTS:-ours sale_timesheet bare}; do
         log "$variant: $lines lines, $customers customers, $tickets tickets"
-        ODOO="$ODOO" "$VENV/bin/python" "$ROOT/scripts/bench.py" --conf "$conf" --db "$db" \
+        # Each variant commits its generated work, so it runs in its own copy of the database.
+        clone_db "$db" "$run_db"
+        ODOO="$ODOO" "$VENV/bin/python" "$ROOT/scripts/bench.py" --conf "$conf" --db "$run_db" \
             --variant "$variant" --lines "$lines" --customers "$customers" --tickets "$tickets" --out "$out"
+        drop_db "$run_db"
     done
 done
 "$VENV/bin/python" - "$out" <<'PY'

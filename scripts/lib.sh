@@ -239,12 +239,21 @@ ensure_chromium() {
 # A throwaway copy of the template for one script run: sets SCRATCH_DB and SCRATCH_CONF, and on
 # exit drops the database (kept with SUPPORT_KEEP_DB=1), removes the config and releases the
 # cluster.   $1: database name prefix
+scratch_cleanup() {
+    local name
+    if [ "${SUPPORT_KEEP_DB:-0}" != 1 ]; then
+        for name in "$SCRATCH_DB" ${SCRATCH_EXTRA_DBS:-}; do drop_db "$name"; done
+    fi
+    rm -f "$SCRATCH_CONF"
+    pg_release
+}
+
 scratch_db() {
     ensure_pg
     pg_hold
     SCRATCH_DB="${1}_$$"
     SCRATCH_CONF="$LOCAL/odoo-$SCRATCH_DB.conf"
-    trap '[ "${SUPPORT_KEEP_DB:-0}" = 1 ] || drop_db "$SCRATCH_DB"; rm -f "$SCRATCH_CONF"; pg_release' EXIT
+    trap scratch_cleanup EXIT
     ensure_template
     write_odoo_conf "$SCRATCH_CONF" "$(free_port)"
     clone_db "$TEMPLATE_DB" "$SCRATCH_DB"

@@ -22,6 +22,7 @@
         "views/support_agreement_fee_period_views.xml",
         "views/product_template_views.xml",
         "views/res_partner_views.xml",
+        "views/support_invoice_run_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/support_timesheet_demo.xml"],

@@ -10,3 +10,4 @@ from . import support_ticket
 from . import account_analytic_line
 from . import account_move
 from . import account_move_line
+from . import support_invoice_run

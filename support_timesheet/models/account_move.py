@@ -9,6 +9,8 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------ release of billed work
     def _support_release(self):
         """Free what the moves billed: timesheets and fee periods become billable again."""
+        if not self:
+            return
         lines = self.sudo().invoice_line_ids
         self._support_release_packs()
         timesheets = lines.support_timesheet_ids

@@ -404,12 +404,6 @@ class SupportTicket(models.Model):
         self.ensure_one()
         return self.coverage_agreement_id.type_id or default_type
 
-    def _support_hourly_product(self, default_type):
-        self.ensure_one()
-        return self._support_billing_type(default_type).hourly_product_id or self.env.ref(
-            "support_timesheet.product_support_hour"
-        )
-
     def _support_recompute_billing(self):
         """Bring the billing of the tickets' time in line with their decision.
 

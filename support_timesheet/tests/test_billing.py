@@ -72,7 +72,7 @@ class TestBilling(SupportTimesheetCase):
         line2 = self._log(ticket, 2.0)
         self.assertEqual(line.support_billing_status, "invoiced")
         self.assertEqual(line2.support_billing_status, "covered")
-        self.assertEqual(line.support_invoice_line_id.move_id, move)
+        self.assertEqual(line.sudo().support_invoice_line_id.move_id, move)
 
     def test_agreement_change_moves_lines(self):
         ticket = self._ticket(self.contact_a, self.cat_tech)

@@ -218,3 +218,51 @@ class TestInvoicing(SupportTimesheetCase):
         move = self._invoice()
         move.invoice_line_ids.quantity = 0.75
         self.assertEqual(ticket.hours_invoiced, 0.75)
+
+    def test_taxes_and_amounts(self):
+        """The amounts given up front agree with Odoo's taxes, also for a price-included tax."""
+        Tax = self.env["account.tax"]
+        excluded = Tax.create({"name": "Moms 25 %", "amount": 25.0, "type_tax_use": "sale"})
+        self.hour.taxes_id = excluded
+        ticket = self._ticket(self.contact_a)
+        self._log(ticket, 1.25)
+        move = self._invoice()
+        self.assertEqual(move.amount_untaxed, 1250.0)
+        self.assertEqual(move.amount_tax, 312.5)
+        self.assertEqual(move.amount_total, 1562.5)
+        self.assertEqual(move.invoice_line_ids.price_subtotal, 1250.0)
+        self.assertEqual(move.invoice_line_ids.balance, -1250.0)
+        self.assertEqual(move.invoice_line_ids.tax_ids, excluded)
+        self.assertEqual(sum(move.line_ids.mapped("balance")), 0.0)
+
+        included = Tax.create(
+            {"name": "Moms 25 % ink.", "amount": 25.0, "price_include_override": "tax_included"}
+        )
+        self.hour.taxes_id = included
+        other = self._ticket(self.contact_b)
+        self._log(other, 2.0)
+        move_b = self._invoice()
+        self.assertEqual(move_b.amount_total, 2000.0, "the price includes the tax")
+        self.assertEqual(move_b.amount_untaxed, 1600.0)
+        self.assertEqual(move_b.invoice_line_ids.balance, -1600.0, "Odoo corrected the base")
+        self.assertEqual(move_b.amount_tax, 400.0)
+        self.assertEqual(sum(move_b.line_ids.mapped("balance")), 0.0)
+
+    def test_large_run_in_batches(self):
+        """A run larger than a batch gives the same invoices and links as a single batch."""
+        tickets = [self._ticket(c) for c in (self.contact_a, self.contact_a, self.contact_b)]
+        lines = [self._log(t, hours) for t, hours in zip(tickets, (1.0, 0.25, 2.0), strict=True)]
+        with patch(
+            "odoo.addons.support_timesheet.wizards.support_invoice_create.INVOICE_BATCH_LINES", 1
+        ):
+            moves = self._invoice()
+        self.assertEqual(len(moves), 2)
+        self.assertEqual(moves.partner_id, self.cust_a | self.cust_b)
+        for ticket, line, quantity in zip(tickets, lines, (1.0, 0.5, 2.0), strict=True):
+            invoice_line = moves.invoice_line_ids.filtered(
+                lambda il, t=ticket: il.support_ticket_id == t
+            )
+            self.assertEqual(invoice_line.quantity, quantity)
+            self.assertEqual(line.support_invoice_line_id, invoice_line)
+            self.assertEqual(ticket.hours_invoiced, quantity)
+        self.assertEqual(sorted(moves.mapped("amount_untaxed")), [1500.0, 2000.0])

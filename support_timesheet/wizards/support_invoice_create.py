@@ -1,8 +1,14 @@
+import logging
 from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_round
+
+_logger = logging.getLogger(__name__)
+
+# Tickets (invoice lines) per batch of a run: bounds the memory of a large run.
+INVOICE_BATCH_LINES = 1000
 
 
 class SupportInvoiceCreate(models.TransientModel):
@@ -67,6 +73,38 @@ class SupportInvoiceCreate(models.TransientModel):
         action["context"] = {"default_move_type": "out_invoice"}
         return action
 
+    def action_run_in_background(self):
+        """Queue the run for the scheduled job: for periods with thousands of tickets."""
+        self.ensure_one()
+        run = self.env["support.invoice.run"].create(
+            {
+                "date_from": self.date_from,
+                "date_to": self.date_to,
+                "partner_ids": self.partner_ids.ids,
+                "type_ids": self.type_ids.ids,
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "support.invoice.run",
+            "res_id": run.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    @api.model
+    def _billable_partners(self, partners, date_from, date_to, type_ids=None):
+        """The customers with billable time not invoiced yet in the period."""
+        groups = (
+            self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
+                self._get_billable_domain(partners, date_from, date_to, type_ids),
+                ["support_partner_id"],
+            )
+        )
+        return self.env["res.partner"].browse(sorted(partner.id for (partner,) in groups))
+
     @api.model
     def _get_billable_domain(self, partners, date_from, date_to, type_ids=None):
         domain = [
@@ -94,39 +132,42 @@ class SupportInvoiceCreate(models.TransientModel):
         """
         fnames = ["support_invoice_line_id", "support_billing_status", "support_billing_reason"]
         self.env.flush_all()
-        values = SQL(", ").join(
-            SQL(
-                "(%s::int[], %s, %s)",
-                list(ids),
-                invoice_line.id,
-                self.env._(
-                    "Invoiced with ticket %(ticket)s: %(hours).2f h billed on its invoice "
-                    "line (the line's hourly hours plus any per-request minimum).",
-                    ticket=ticket.number,
-                    hours=invoice_line.quantity,
-                ),
+        timesheet_ids, invoice_line_ids, reasons = [], [], {}
+        for ids, invoice_line, ticket in links:
+            timesheet_ids += ids
+            invoice_line_ids += [invoice_line.id] * len(ids)
+            reasons[invoice_line.id] = self.env._(
+                "Invoiced with ticket %(ticket)s: %(hours).2f h billed on its invoice "
+                "line (the line's hourly hours plus any per-request minimum).",
+                ticket=ticket.number,
+                hours=invoice_line.quantity,
             )
-            for ids, invoice_line, ticket in links
-        )
+        # Flat (timesheet, invoice line) pairs joined on the primary key: a hash join, where
+        # matching `id = ANY(ids)` per ticket made PostgreSQL scan once per ticket.
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE account_analytic_line AS line
-                   SET support_invoice_line_id = link.invoice_line_id,
+                   SET support_invoice_line_id = pair.invoice_line_id,
                        support_billing_status = 'invoiced',
-                       support_billing_reason = link.reason,
+                       support_billing_reason = reason.text,
                        write_uid = %(uid)s,
                        write_date = NOW() AT TIME ZONE 'UTC'
-                  FROM (VALUES %(values)s) AS link(ids, invoice_line_id, reason)
-                 WHERE line.id = ANY(link.ids)
+                  FROM unnest(%(timesheet_ids)s::int[], %(invoice_line_ids)s::int[])
+                       AS pair(id, invoice_line_id)
+                  JOIN unnest(%(reason_line_ids)s::int[], %(reasons)s::text[])
+                       AS reason(invoice_line_id, text)
+                    ON reason.invoice_line_id = pair.invoice_line_id
+                 WHERE line.id = pair.id
                 """,
                 uid=self.env.uid,
-                values=values,
+                timesheet_ids=timesheet_ids,
+                invoice_line_ids=invoice_line_ids,
+                reason_line_ids=list(reasons),
+                reasons=list(reasons.values()),
             )
         )
-        timesheets = self.env["account.analytic.line"].browse(
-            [line_id for ids, _invoice_line, _ticket in links for line_id in ids]
-        )
+        timesheets = self.env["account.analytic.line"].browse(timesheet_ids)
         timesheets.invalidate_recordset(fnames + ["write_uid", "write_date"])
         self.env["account.move.line"].invalidate_model(["support_timesheet_ids"])
         timesheets.modified(fnames)
@@ -162,18 +203,51 @@ class SupportInvoiceCreate(models.TransientModel):
             "SELECT id FROM support_ticket WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
             [tuple(tickets.ids)],
         )
-        default_type = self.env["support.ticket"]._support_default_type()
         by_invoice = defaultdict(list)
         for company, partner, ticket, hours, ids in groups:
             by_invoice[(company, partner)].append((ticket, hours, ids))
+        moves = self.env["account.move"]
+        batch, batch_lines, done = [], 0, 0
+        for index, invoice in enumerate(by_invoice.items(), start=1):
+            batch.append(invoice)
+            batch_lines += len(invoice[1])
+            if batch_lines >= INVOICE_BATCH_LINES or index == len(by_invoice):
+                moves |= self._create_invoice_batch(batch, date_from, date_to)
+                done += batch_lines
+                batch, batch_lines = [], 0
+                _logger.info("Support invoicing: %s of %s tickets invoiced", done, len(groups))
+        return moves
+
+    @api.model
+    def _create_invoice_batch(self, invoices, date_from, date_to):
+        """Create, link and re-bill one batch of ``[((company, partner), [(ticket, hours,
+        timesheet ids)])]``, then empty the caches: a large run holds one batch in memory."""
+        default_type = self.env["support.ticket"]._support_default_type()
+        fallback_product = self.env.ref("support_timesheet.product_support_hour")
+        quantity_digits = self.env["account.move.line"]._fields["quantity"].get_digits(self.env)[1]
+        tickets = (
+            self.env["support.ticket"]
+            .sudo()
+            .browse([ticket.id for _key, items in invoices for ticket, _hours, _ids in items])
+        )
         move_vals = []
-        for (company, partner), items in by_invoice.items():
+        for (company, partner), items in invoices:
+            currency = company.currency_id
             invoice_lines = []
             for ticket, hours, _ids in items:
-                product = ticket._support_hourly_product(default_type)
-                quantity = float_round(
-                    max(hours + ticket.hours_extra_to_invoice, 0.0), precision_digits=4
+                ticket = ticket.with_prefetch(tickets._prefetch_ids)
+                product = (
+                    ticket._support_billing_type(default_type).hourly_product_id or fallback_product
                 )
+                quantity = float_round(
+                    max(hours + ticket.hours_extra_to_invoice, 0.0),
+                    precision_digits=quantity_digits,
+                )
+                # The line's tax-excluded amount, given up front: Odoo otherwise writes it on
+                # each line once the invoice's taxes are computed (one write per line, most of
+                # the cost of a large run). Odoo still computes the taxes and corrects the line
+                # where a tax changes its base (taxes included in the price).
+                amount = -currency.round(quantity * product.lst_price)
                 invoice_lines.append(
                     fields.Command.create(
                         {
@@ -181,6 +255,8 @@ class SupportInvoiceCreate(models.TransientModel):
                             "name": f"{ticket.number} - {ticket.name}",
                             "quantity": quantity,
                             "price_unit": product.lst_price,
+                            "amount_currency": amount,
+                            "balance": amount,
                             "support_ticket_id": ticket.id,
                         }
                     )
@@ -190,6 +266,7 @@ class SupportInvoiceCreate(models.TransientModel):
                     "move_type": "out_invoice",
                     "partner_id": partner.id,
                     "company_id": company.id,
+                    "currency_id": currency.id,
                     "invoice_origin": self.env._(
                         "Support %(start)s - %(end)s", start=date_from, end=date_to
                     ),
@@ -207,8 +284,11 @@ class SupportInvoiceCreate(models.TransientModel):
         self._link_timesheets(
             [
                 (ids, line_by_ticket[ticket.id], ticket)
-                for ticket, _hours, ids in (item for items in by_invoice.values() for item in items)
+                for _key, items in invoices
+                for ticket, _hours, ids in items
             ]
         )
         tickets._support_recompute_billing()
+        self.env.flush_all()
+        self.env.invalidate_all()
         return moves

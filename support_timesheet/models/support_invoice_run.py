@@ -1,0 +1,191 @@
+import logging
+
+from psycopg2 import errors
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+_logger = logging.getLogger(__name__)
+
+# Customers invoiced per committed step of a background run.
+RUN_BATCH_CUSTOMERS = 50
+
+
+class SupportInvoiceRun(models.Model):
+    """An invoicing run of billable support time done by a scheduled job, in committed steps.
+
+    A large run (thousands of tickets) would hold a browser request for minutes; queued here it
+    runs in the background, one batch of customers per transaction, and shows its progress. A
+    step that fails rolls back alone: what was invoiced stays, the run can be resumed.
+    """
+
+    _name = "support.invoice.run"
+    _description = "Support Invoicing Run"
+    _inherit = "mail.thread"
+    _order = "id desc"
+
+    name = fields.Char(compute="_compute_name")
+    date_from = fields.Date(string="From", required=True, readonly=True)
+    date_to = fields.Date(string="To", required=True, readonly=True)
+    partner_ids = fields.Many2many(
+        "res.partner", string="Customers", readonly=True, help="Empty: every customer."
+    )
+    type_ids = fields.Many2many(
+        "support.agreement.type",
+        string="Agreement Types",
+        readonly=True,
+        help="Empty: every agreement type.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Requested by",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.user,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+    )
+    company_ids = fields.Many2many(
+        "res.company",
+        string="Companies",
+        readonly=True,
+        default=lambda self: self.env.companies,
+        help="The companies selected when the run was requested; it invoices their time.",
+    )
+    state = fields.Selection(
+        [
+            ("queued", "Queued"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+        ],
+        default="queued",
+        required=True,
+        readonly=True,
+        tracking=True,
+    )
+    customers_total = fields.Integer(string="Customers to Invoice", readonly=True)
+    customers_done = fields.Integer(string="Customers Invoiced", readonly=True)
+    progress = fields.Float(compute="_compute_progress")
+    invoice_ids = fields.Many2many("account.move", string="Invoices", readonly=True, copy=False)
+    invoice_count = fields.Integer(compute="_compute_invoice_count")
+    error = fields.Text(readonly=True)
+
+    @api.depends("date_from", "date_to")
+    def _compute_name(self):
+        for run in self:
+            run.name = self.env._(
+                "Support invoicing %(start)s - %(end)s", start=run.date_from, end=run.date_to
+            )
+
+    @api.depends("customers_total", "customers_done", "state")
+    def _compute_progress(self):
+        for run in self:
+            if run.state == "done":
+                run.progress = 100.0
+            elif run.customers_total:
+                run.progress = 100.0 * run.customers_done / run.customers_total
+            else:
+                run.progress = 0.0
+
+    @api.depends("invoice_ids")
+    def _compute_invoice_count(self):
+        for run in self:
+            run.invoice_count = len(run.invoice_ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
+            raise AccessError(self.env._("Only accountants can invoice support time."))
+        runs = super().create(vals_list)
+        for run in runs:
+            self.env["support.invoice.create"]._check_period(run.date_from, run.date_to)
+        self.env.ref("support_timesheet.ir_cron_support_invoice_run")._trigger()
+        return runs
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", self.invoice_ids.ids)]
+        action["context"] = {"default_move_type": "out_invoice"}
+        return action
+
+    def action_resume(self):
+        """Queue a failed run again; it goes on with the customers not invoiced yet."""
+        for run in self:
+            if run.state != "failed":
+                raise UserError(self.env._("Only a failed run can be resumed."))
+        self.write({"state": "queued", "error": False})
+        self.env.ref("support_timesheet.ir_cron_support_invoice_run")._trigger()
+
+    # ------------------------------------------------------------------ scheduled job
+    @api.model
+    def _cron_process_runs(self):
+        for run in self.search([("state", "in", ("queued", "running"))], order="id"):
+            run._process()
+
+    def _process(self):
+        """Invoice the run's customers in committed steps, as the user who requested it."""
+        self.ensure_one()
+        in_cron = bool(self.env.context.get("cron_id"))
+        wizard = (
+            self.env["support.invoice.create"]
+            .with_user(self.user_id)
+            .with_context(allowed_company_ids=self.company_ids.ids or self.company_id.ids)
+        )
+        partners = wizard._billable_partners(
+            self.partner_ids, self.date_from, self.date_to, self.type_ids.ids or None
+        )
+        self.write(
+            {
+                "state": "running",
+                "customers_total": self.customers_done + len(partners),
+                "error": False,
+            }
+        )
+        for start in range(0, len(partners), RUN_BATCH_CUSTOMERS):
+            batch = partners[start : start + RUN_BATCH_CUSTOMERS]
+            try:
+                with self.env.cr.savepoint():
+                    moves = wizard._create_invoices_for(
+                        batch, self.date_from, self.date_to, self.type_ids.ids or None
+                    )
+            except (UserError, AccessError, errors.LockNotAvailable) as error:
+                message = (
+                    self.env._(
+                        "Another invoicing run is billing the same time; resume this run "
+                        "when it has finished."
+                    )
+                    if isinstance(error, errors.LockNotAvailable)
+                    else str(error)
+                )
+                _logger.warning("Support invoicing run %s failed: %s", self.id, message)
+                self.write({"state": "failed", "error": message})
+                self.message_post(body=message, partner_ids=self.user_id.partner_id.ids)
+                if in_cron:
+                    self.env["ir.cron"]._commit_progress()
+                return
+            self.write(
+                {
+                    "customers_done": self.customers_done + len(batch),
+                    "invoice_ids": [fields.Command.link(move.id) for move in moves],
+                }
+            )
+            if in_cron:
+                self.env["ir.cron"]._commit_progress(
+                    len(batch), remaining=len(partners) - start - len(batch)
+                )
+        self.write({"state": "done"})
+        self.message_post(
+            body=self.env._(
+                "%(count)s draft invoices created for %(customers)s customers.",
+                count=len(self.invoice_ids),
+                customers=self.customers_total,
+            ),
+            partner_ids=self.user_id.partner_id.ids,
+        )
+        if in_cron:
+            self.env["ir.cron"]._commit_progress()

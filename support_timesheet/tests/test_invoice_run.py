@@ -1,0 +1,139 @@
+from unittest.mock import patch
+
+from dateutil.relativedelta import relativedelta
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, new_test_user, tagged
+
+from ..models import support_invoice_run
+from .common import SupportTimesheetCase
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceRun(SupportTimesheetCase):
+    """Invoicing in the background: queued by the accountant, run in steps by the cron."""
+
+    def _queue(self):
+        wizard = Form(self.env["support.invoice.create"].with_user(self.accountant))
+        wizard.date_from = self.month_start
+        wizard.date_to = self.month_start + relativedelta(months=1, days=-1)
+        action = wizard.save().action_run_in_background()
+        return self.env["support.invoice.run"].browse(action["res_id"])
+
+    def _process(self):
+        # One customer per committed step, to see the run go step by step.
+        with patch.object(support_invoice_run, "RUN_BATCH_CUSTOMERS", 1):
+            self.env["support.invoice.run"]._cron_process_runs()
+
+    def test_run_in_steps_with_progress(self):
+        lines_a = self._log(self._ticket(self.contact_a), 1.0) | self._log(
+            self._ticket(self.contact_a), 2.0
+        )
+        line_b = self._log(self._ticket(self.contact_b), 3.0)
+        cron = self.env.ref("support_timesheet.ir_cron_support_invoice_run")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+
+        run = self._queue()
+        self.assertEqual(run.state, "queued")
+        self.assertEqual(run.user_id, self.accountant)
+        self.assertEqual(run.progress, 0.0)
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            triggers + 1,
+            "queuing a run wakes the scheduled job up",
+        )
+        self.assertFalse(lines_a.support_invoice_line_id, "nothing is invoiced before the job")
+
+        steps = []
+        create = type(self.env["support.invoice.create"])._create_invoices_for
+
+        def spy(wizard, partners, *args, **kwargs):
+            steps.append((partners, wizard.env.user))
+            return create(wizard, partners, *args, **kwargs)
+
+        with patch.object(type(self.env["support.invoice.create"]), "_create_invoices_for", spy):
+            self._process()
+        self.assertEqual([partners for partners, _user in steps], [self.cust_a, self.cust_b])
+        self.assertEqual({user for _partners, user in steps}, {self.accountant})
+        self.assertEqual(run.state, "done")
+        self.assertEqual((run.customers_done, run.customers_total), (2, 2))
+        self.assertEqual(run.progress, 100.0)
+        self.assertEqual(run.invoice_count, 2)
+        self.assertEqual(run.invoice_ids.partner_id, self.cust_a | self.cust_b)
+        self.assertEqual(sorted(run.invoice_ids.mapped("amount_untaxed")), [3000.0, 3000.0])
+        self.assertEqual(set((lines_a | line_b).mapped("support_billing_status")), {"invoiced"})
+        self.assertIn(self.accountant.partner_id, run.message_ids[0].partner_ids)
+        self.assertIn("2 draft invoices", run.message_ids[0].body)
+        action = run.action_view_invoices()
+        self.assertEqual(self.env["account.move"].search(action["domain"]), run.invoice_ids)
+
+        # A second run of the same period finds nothing left to bill.
+        again = self._queue()
+        self._process()
+        self.assertEqual(again.state, "done")
+        self.assertFalse(again.invoice_ids)
+        self.assertEqual(again.customers_total, 0)
+
+    def test_failed_step_keeps_earlier_steps_and_resumes(self):
+        line_a = self._log(self._ticket(self.contact_a), 1.0)
+        line_b = self._log(self._ticket(self.contact_b), 2.0)
+        run = self._queue()
+        create = type(self.env["support.invoice.create"])._create_invoices_for
+
+        def fail_on_b(wizard, partners, *args, **kwargs):
+            moves = create(wizard, partners, *args, **kwargs)
+            if partners == self.cust_b:
+                raise UserError("Kund B has no invoice address")
+            return moves
+
+        with patch.object(
+            type(self.env["support.invoice.create"]), "_create_invoices_for", fail_on_b
+        ):
+            self._process()
+        self.assertEqual(run.state, "failed")
+        self.assertEqual(run.error, "Kund B has no invoice address")
+        self.assertEqual((run.customers_done, run.customers_total), (1, 2))
+        self.assertEqual(run.progress, 50.0)
+        self.assertEqual(run.invoice_ids.partner_id, self.cust_a)
+        self.assertEqual(line_a.support_billing_status, "invoiced")
+        self.assertEqual(line_b.support_billing_status, "to_invoice", "the failed step is undone")
+        self.assertFalse(
+            self.env["account.move"].search([("partner_id", "=", self.cust_b.id)]),
+            "no half-made invoice is left behind",
+        )
+
+        with self.assertRaisesRegex(UserError, "Only a failed run"):
+            self._queue().action_resume()
+        run.with_user(self.accountant).action_resume()
+        self.assertEqual(run.state, "queued")
+        self.assertFalse(run.error)
+        self._process()
+        self.assertEqual(run.state, "done")
+        self.assertEqual((run.customers_done, run.customers_total), (2, 2))
+        self.assertEqual(run.invoice_ids.partner_id, self.cust_a | self.cust_b)
+        self.assertEqual(line_b.support_billing_status, "invoiced")
+
+    def test_bad_period_and_access(self):
+        with self.assertRaisesRegex(UserError, "ends .* before it starts"):
+            self.env["support.invoice.run"].with_user(self.accountant).create(
+                {"date_from": self.month_start, "date_to": self.month_start - relativedelta(days=1)}
+            )
+        self.assertFalse(self.env["support.invoice.run"].search([]))
+        with self.assertRaises(AccessError):
+            self.env["support.invoice.run"].with_user(self.consultant).create(
+                {"date_from": self.month_start, "date_to": self.month_start}
+            )
+        run = self._queue()
+        with self.assertRaises(AccessError):
+            run.with_user(self.consultant).read(["state"])
+        company_b = self.env["res.company"].create({"name": "Bolag B"})
+        accountant_b = new_test_user(
+            self.env,
+            login="st_accountant_b",
+            groups="account.group_account_invoice",
+            company_id=company_b.id,
+            company_ids=[(6, 0, company_b.ids)],
+        )
+        self.assertFalse(self.env["support.invoice.run"].with_user(accountant_b).search([]))
+        with self.assertRaises(AccessError):
+            run.with_user(accountant_b).read(["state"])
