@@ -34,3 +34,17 @@ def test_manifest(addon):
 def test_addon_has_swedish_translation_and_readme(addon):
     assert (ROOT / addon / "i18n" / "sv.po").is_file()
     assert (ROOT / addon / "readme" / "DESCRIPTION.md").is_file()
+
+
+@pytest.mark.parametrize("addon", sorted(EXPECTED_DEPENDS))
+def test_every_test_module_is_imported(addon):
+    """Odoo runs only the test modules tests/__init__.py imports: a forgotten one never runs."""
+    tests = ROOT / addon / "tests"
+    imported = {
+        alias.name
+        for node in ast.parse((tests / "__init__.py").read_text()).body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    modules = {path.stem for path in tests.glob("test_*.py")}
+    assert modules <= imported, f"{addon}: not imported in tests/__init__.py: {modules - imported}"

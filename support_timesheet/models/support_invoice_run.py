@@ -98,9 +98,11 @@ class SupportInvoiceRun(models.Model):
     def create(self, vals_list):
         if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
             raise AccessError(self.env._("Only accountants can invoice support time."))
+        for vals in vals_list:
+            self.env["support.invoice.create"]._check_period(
+                fields.Date.to_date(vals.get("date_from")), fields.Date.to_date(vals.get("date_to"))
+            )
         runs = super().create(vals_list)
-        for run in runs:
-            self.env["support.invoice.create"]._check_period(run.date_from, run.date_to)
         self.env.ref("support_timesheet.ir_cron_support_invoice_run")._trigger()
         return runs
 

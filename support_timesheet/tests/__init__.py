@@ -1,6 +1,7 @@
 from . import test_billing
 from . import test_packs
 from . import test_invoicing
+from . import test_invoice_run
 from . import test_fees
 from . import test_security
 from . import test_concurrency
