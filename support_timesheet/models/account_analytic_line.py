@@ -58,7 +58,7 @@ class AccountAnalyticLine(models.Model):
         ondelete="set null",
     )
     support_invoice_id = fields.Many2one(
-        related="support_invoice_line_id.move_id", string="Invoice"
+        related="support_invoice_line_id.move_id", string="Support Invoice"
     )
     support_partner_id = fields.Many2one(
         related="support_ticket_id.commercial_partner_id", string="Support Customer", store=True

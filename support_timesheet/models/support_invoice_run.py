@@ -138,9 +138,13 @@ class SupportInvoiceRun(models.Model):
             .with_user(self.user_id)
             .with_context(allowed_company_ids=self.company_ids.ids or self.company_id.ids)
         )
-        partners = wizard._billable_partners(
-            self.partner_ids, self.date_from, self.date_to, self.type_ids.ids or None
-        )
+        try:
+            partners = wizard._billable_partners(
+                self.partner_ids, self.date_from, self.date_to, self.type_ids.ids or None
+            )
+        except (UserError, AccessError) as error:
+            # e.g. the requester lost access to one of the run's companies
+            return self._fail(str(error), in_cron)
         self.write(
             {
                 "state": "running",
@@ -164,12 +168,7 @@ class SupportInvoiceRun(models.Model):
                     if isinstance(error, errors.LockNotAvailable)
                     else str(error)
                 )
-                _logger.warning("Support invoicing run %s failed: %s", self.id, message)
-                self.write({"state": "failed", "error": message})
-                self.message_post(body=message, partner_ids=self.user_id.partner_id.ids)
-                if in_cron:
-                    self.env["ir.cron"]._commit_progress()
-                return
+                return self._fail(message, in_cron)
             self.write(
                 {
                     "customers_done": self.customers_done + len(batch),
@@ -189,5 +188,12 @@ class SupportInvoiceRun(models.Model):
             ),
             partner_ids=self.user_id.partner_id.ids,
         )
+        if in_cron:
+            self.env["ir.cron"]._commit_progress()
+
+    def _fail(self, message, in_cron):
+        _logger.warning("Support invoicing run %s failed: %s", self.id, message)
+        self.write({"state": "failed", "error": message})
+        self.message_post(body=message, partner_ids=self.user_id.partner_id.ids)
         if in_cron:
             self.env["ir.cron"]._commit_progress()

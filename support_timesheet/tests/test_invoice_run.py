@@ -137,3 +137,22 @@ class TestInvoiceRun(SupportTimesheetCase):
         self.assertFalse(self.env["support.invoice.run"].with_user(accountant_b).search([]))
         with self.assertRaises(AccessError):
             run.with_user(accountant_b).read(["state"])
+
+    def test_requester_without_the_company_fails_cleanly(self):
+        """The run invoices with the requester's rights: no access to a company, no invoices."""
+        self._log(self._ticket(self.contact_a), 1.0)
+        company_b = self.env["res.company"].create({"name": "Bolag C"})
+        run = self.env["support.invoice.run"].create(
+            {
+                "date_from": self.month_start,
+                "date_to": self.month_start + relativedelta(months=1, days=-1),
+                "user_id": self.accountant.id,
+                "company_id": company_b.id,
+                "company_ids": company_b.ids,
+            }
+        )
+        self._process()
+        self.assertEqual(run.state, "failed")
+        self.assertTrue(run.error)
+        self.assertFalse(run.invoice_ids)
+        self.assertFalse(self.env["account.move"].search([("partner_id", "=", self.cust_a.id)]))

@@ -142,8 +142,8 @@ class SupportInvoiceCreate(models.TransientModel):
                 ticket=ticket.number,
                 hours=invoice_line.quantity,
             )
-        # Flat (timesheet, invoice line) pairs joined on the primary key: a hash join, where
-        # matching `id = ANY(ids)` per ticket made PostgreSQL scan once per ticket.
+        # Flat (timesheet, invoice line) pairs, joined on the primary key, and one reason per
+        # invoice line.
         self.env.cr.execute(
             SQL(
                 """
