@@ -49,6 +49,7 @@ cat <<MSG
   Ctrl-C stops Odoo and the private PostgreSQL.
 
 MSG
-"$VENV/bin/python" "$ODOO/odoo-bin" -c "$conf" -d "$db" --db-filter="^$db\$" "$@" &
+# One cron thread: scheduled jobs (monthly fees, background invoicing runs) run while serving.
+"$VENV/bin/python" "$ODOO/odoo-bin" -c "$conf" -d "$db" --db-filter="^$db\$" --max-cron-threads=1 "$@" &
 odoo_pid=$!
 wait "$odoo_pid"

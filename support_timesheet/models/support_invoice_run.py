@@ -182,7 +182,7 @@ class SupportInvoiceRun(models.Model):
         self.write({"state": "done"})
         self.message_post(
             body=self.env._(
-                "%(count)s draft invoices created for %(customers)s customers.",
+                "Done. Draft invoices created: %(count)s; customers invoiced: %(customers)s.",
                 count=len(self.invoice_ids),
                 customers=self.customers_total,
             ),

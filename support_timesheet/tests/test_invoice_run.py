@@ -63,7 +63,7 @@ class TestInvoiceRun(SupportTimesheetCase):
         self.assertEqual(sorted(run.invoice_ids.mapped("amount_untaxed")), [3000.0, 3000.0])
         self.assertEqual(set((lines_a | line_b).mapped("support_billing_status")), {"invoiced"})
         self.assertIn(self.accountant.partner_id, run.message_ids[0].partner_ids)
-        self.assertIn("2 draft invoices", run.message_ids[0].body)
+        self.assertIn("Draft invoices created: 2; customers invoiced: 2.", run.message_ids[0].body)
         action = run.action_view_invoices()
         self.assertEqual(self.env["account.move"].search(action["domain"]), run.invoice_ids)
 
