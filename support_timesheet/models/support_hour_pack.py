@@ -134,21 +134,35 @@ class SupportHourPack(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         packs = super().create(vals_list)
-        # Hourly work not invoiced yet may now draw from the new pack.
-        tickets = (
+        packs._support_rebill()
+        return packs
+
+    def write(self, vals):
+        drawn = self.env["support.ticket"]
+        if {"partner_id", "date_start", "date_end", "hours"} & set(vals):
+            drawn = self.sudo().consumption_ids.ticket_id
+        res = super().write(vals)
+        if drawn:
+            self._support_rebill(drawn)
+        return res
+
+    def _support_rebill(self, drawn=None):
+        """Re-bill the work the packs' change may affect: what drew from them (a shorter
+        validity releases it) and the customers' hourly or held work (which may now draw).
+        Work already invoiced keeps its draws."""
+        waiting = (
             self.env["support.ticket"]
             .sudo()
             .search(
                 [
-                    ("commercial_partner_id", "in", packs.partner_id.ids),
+                    ("commercial_partner_id", "in", self.partner_id.ids),
                     "|",
                     ("hours_to_invoice", ">", 0),
                     ("hours_held", ">", 0),
                 ]
             )
         )
-        tickets._support_recompute_billing()
-        return packs
+        (waiting | (drawn or self.env["support.ticket"]))._support_recompute_billing()
 
     def action_view_consumption(self):
         self.ensure_one()

@@ -169,3 +169,27 @@ class TestPacks(SupportTimesheetCase):
             pack.hours = 2.0
         pack.hours = 3.0
         self.assertEqual(pack.hours_remaining, 0.0)
+
+    def test_pack_dates_change_rebills(self):
+        """Shortening a pack releases the uninvoiced work it no longer covers; extending it
+        draws again."""
+        pack = self._pack(self.cust_a, 10.0, date_start=self.month_start - relativedelta(months=1))
+        earlier = self._log(
+            self._ticket(self.contact_a), 1.0, date=self.month_start - relativedelta(days=1)
+        )
+        ticket = self._ticket(self.contact_a)
+        line = self._log(ticket, 2.0)
+        self.assertEqual(line.support_billing_status, "pack")
+        self.assertEqual(pack.hours_used, 3.0)
+
+        pack.date_end = self.month_start - relativedelta(days=1)
+        self.assertEqual(line.support_billing_status, "to_invoice")
+        self.assertEqual(line.support_pack_hours, 0.0)
+        self.assertEqual(ticket.hours_to_invoice, 2.0)
+        self.assertEqual(earlier.support_billing_status, "pack", "work inside the dates stays")
+        self.assertEqual(pack.hours_used, 1.0)
+
+        pack.date_end = self.month_start + relativedelta(months=6)
+        self.assertEqual(line.support_billing_status, "pack")
+        self.assertEqual(ticket.hours_to_invoice, 0.0)
+        self.assertEqual(pack.hours_used, 3.0)
