@@ -1,10 +1,19 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import models
+from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    support_released = fields.Boolean(
+        string="Support Work Released",
+        readonly=True,
+        copy=False,
+        help="The support time or fees this invoice billed were released when it was "
+        "cancelled and may be billed again: it cannot be reset to draft.",
+    )
 
     # ------------------------------------------------------------------ release of billed work
     def _support_release(self):
@@ -26,8 +35,28 @@ class AccountMove(models.Model):
 
     def button_cancel(self):
         res = super().button_cancel()
-        self.filtered(lambda m: m.state == "cancel")._support_release()
+        cancelled = self.filtered(lambda m: m.state == "cancel")
+        billed_support = cancelled.sudo().filtered(
+            lambda m: m.invoice_line_ids.support_ticket_id
+            or m.invoice_line_ids.support_timesheet_ids
+            or m.invoice_line_ids.support_fee_period_ids
+        )
+        cancelled._support_release()
+        billed_support.support_released = True
         return res
+
+    def button_draft(self):
+        released = self.filtered("support_released")
+        if released:
+            raise UserError(
+                self.env._(
+                    "The support work billed by %(invoices)s was released when the invoice was "
+                    "cancelled and can be billed again. Invoice it with Invoice Support Time "
+                    "instead of resetting this invoice to draft.",
+                    invoices=", ".join(released.mapped("display_name")),
+                )
+            )
+        return super().button_draft()
 
     def _reverse_moves(self, default_values_list=None, cancel=False):
         reversed_moves = super()._reverse_moves(default_values_list, cancel=cancel)

@@ -95,6 +95,10 @@ class TestInvoicing(SupportTimesheetCase):
         self.assertEqual(line.support_billing_status, "invoiced")
         move.button_cancel()
         self.assertEqual(line.support_billing_status, "to_invoice")
+        # Reset to draft and posted again, it would bill the released time a second time.
+        with self.assertRaisesRegex(UserError, "was released when the invoice was cancelled"):
+            move.button_draft()
+        self.assertEqual(move.state, "cancel")
         draft = self._invoice()
         draft.unlink()
         self.assertEqual(line.support_billing_status, "to_invoice")
