@@ -106,6 +106,17 @@ class SupportTimesheetCase(TransactionCase):
             }
         )
 
+    def _other_company_user(self, login, groups):
+        """A user of a new company only, for the multi-company record rules."""
+        company = self.env["res.company"].create({"name": f"Bolag {login}"})
+        return new_test_user(
+            self.env,
+            login=login,
+            groups=groups,
+            company_id=company.id,
+            company_ids=[(6, 0, company.ids)],
+        )
+
     def _invoice(self, partners=None, date_from=None, date_to=None, type_ids=None):
         return (
             self.env["support.invoice.create"]

@@ -3,7 +3,7 @@ from unittest.mock import patch
 from dateutil.relativedelta import relativedelta
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from ..models import support_invoice_run
 from .common import SupportTimesheetCase
@@ -126,14 +126,7 @@ class TestInvoiceRun(SupportTimesheetCase):
         run = self._queue()
         with self.assertRaises(AccessError):
             run.with_user(self.consultant).read(["state"])
-        company_b = self.env["res.company"].create({"name": "Bolag B"})
-        accountant_b = new_test_user(
-            self.env,
-            login="st_accountant_b",
-            groups="account.group_account_invoice",
-            company_id=company_b.id,
-            company_ids=[(6, 0, company_b.ids)],
-        )
+        accountant_b = self._other_company_user("st_accountant_b", "account.group_account_invoice")
         self.assertFalse(self.env["support.invoice.run"].with_user(accountant_b).search([]))
         with self.assertRaises(AccessError):
             run.with_user(accountant_b).read(["state"])

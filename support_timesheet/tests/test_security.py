@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from .common import SupportTimesheetCase
 
@@ -51,13 +51,8 @@ class TestSecurity(SupportTimesheetCase):
         self._log(ticket, 1.0)
         fees = self.agr_patch._invoice_monthly_fees()
         self.assertTrue(fees)
-        company_b = self.env["res.company"].create({"name": "Bolag B"})
-        user_b = new_test_user(
-            self.env,
-            login="st_user_b",
-            groups="support_contract.group_support_manager,account.group_account_invoice",
-            company_id=company_b.id,
-            company_ids=[(6, 0, company_b.ids)],
+        user_b = self._other_company_user(
+            "st_user_b", "support_contract.group_support_manager,account.group_account_invoice"
         )
         Consumption = self.env["support.hour.pack.consumption"].with_user(user_b)
         self.assertFalse(Consumption.search([("pack_id", "=", pack.id)]))
