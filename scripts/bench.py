@@ -103,6 +103,7 @@ def period(env):
 # --- variants ---------------------------------------------------------------------------------
 def run_ours(env, customers, tickets_per_customer, lines):
     partners = make_customers(env, customers, "ours")
+    hourly_product(env).lst_price = HOURLY_PRICE  # the same amounts as the other variants
     category = env.ref("support_contract.category_new_functionality")  # always charged separately
     date_from, date_to = period(env)
     tickets = create_in_batches(

@@ -42,6 +42,8 @@ for lines in sorted({r["lines"] for r in rows}):
                   f"{per:>8.2f} {r['queries']:>8} {r['peak_rss_mb']:>8.0f} {r['rss_growth_mb']:>6.0f}")
     if {"ours", "sale_timesheet", "bare"} <= by.keys():
         o, s, b = by["ours"], by["sale_timesheet"], by["bare"]
+        if len({r["amount_untaxed"] for r in (o, s, b)}) > 1:
+            print(f"{lines:>7} WARNING: the variants invoiced different amounts")
         print(f"{lines:>7} ratios: sale_timesheet/ours = {s['seconds'] / o['seconds']:.2f}x faster, "
               f"ours/bare = {o['seconds'] / b['seconds']:.2f} (target <= 1.20), "
               f"memory growth ours/sale_timesheet = {o['rss_growth_mb'] / max(s['rss_growth_mb'], 1):.2f}")
