@@ -252,6 +252,18 @@ class TestInvoicing(SupportTimesheetCase):
         self.assertEqual(move_b.amount_tax, 400.0)
         self.assertEqual(sum(move_b.line_ids.mapped("balance")), 0.0)
 
+        # No tax, and hours that the invoice line rounds (1 h 20 min = 1.33 h).
+        self.hour.taxes_id = False
+        third = self._ticket(self.contact_a)
+        self._log(third, 4.0 / 3)
+        move_c = self._invoice()
+        self.assertEqual(move_c.invoice_line_ids.quantity, 1.33)
+        self.assertEqual(move_c.invoice_line_ids.balance, -1330.0)
+        self.assertEqual(move_c.amount_untaxed, 1330.0)
+        self.assertEqual(move_c.amount_total, 1330.0)
+        self.assertFalse(move_c.line_ids.filtered("tax_line_id"))
+        self.assertEqual(sum(move_c.line_ids.mapped("balance")), 0.0)
+
     def test_large_run_in_batches(self):
         """A run larger than a batch gives the same invoices and links as a single batch."""
         tickets = [self._ticket(c) for c in (self.contact_a, self.contact_a, self.contact_b)]

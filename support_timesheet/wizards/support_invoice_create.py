@@ -247,14 +247,15 @@ class SupportInvoiceCreate(models.TransientModel):
                 # each line once the invoice's taxes are computed (one write per line, most of
                 # the cost of a large run). Odoo still computes the taxes and corrects the line
                 # where a tax changes its base (taxes included in the price).
-                amount = -currency.round(quantity * product.lst_price)
+                price = product.lst_price
+                amount = -currency.round(quantity * price)
                 invoice_lines.append(
                     fields.Command.create(
                         {
                             "product_id": product.id,
                             "name": f"{ticket.number} - {ticket.name}",
                             "quantity": quantity,
-                            "price_unit": product.lst_price,
+                            "price_unit": price,
                             "amount_currency": amount,
                             "balance": amount,
                             "support_ticket_id": ticket.id,
