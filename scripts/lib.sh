@@ -236,9 +236,8 @@ ensure_chromium() {
     fi
 }
 
-# A throwaway copy of the template for one script run: sets SCRATCH_DB and SCRATCH_CONF, and on
-# exit drops the database (kept with SUPPORT_KEEP_DB=1), removes the config and releases the
-# cluster.   $1: database name prefix
+# On exit of a scratch_db script: drops its databases (SCRATCH_DB and any in SCRATCH_EXTRA_DBS;
+# kept with SUPPORT_KEEP_DB=1), removes the config and releases the cluster.
 scratch_cleanup() {
     local name
     if [ "${SUPPORT_KEEP_DB:-0}" != 1 ]; then
@@ -248,6 +247,8 @@ scratch_cleanup() {
     pg_release
 }
 
+# A throwaway copy of the template for one script run: sets SCRATCH_DB and SCRATCH_CONF.
+#   $1: database name prefix
 scratch_db() {
     ensure_pg
     pg_hold
