@@ -353,6 +353,7 @@ class SupportTicket(models.Model):
         self._support_decide_extra_hours(
             "approved",
             ("pending", "refused"),
+            partner,
             self.env._(
                 "%(partner)s approved the billable hours beyond the prepaid balance.",
                 partner=partner.display_name,
@@ -365,6 +366,7 @@ class SupportTicket(models.Model):
         self._support_decide_extra_hours(
             "refused",
             ("pending",),
+            partner,
             self.env._(
                 "%(partner)s refused the billable hours beyond the prepaid balance: they "
                 "are not invoiced.",
@@ -373,7 +375,7 @@ class SupportTicket(models.Model):
         )
         return True
 
-    def _support_decide_extra_hours(self, state, from_states, message):
+    def _support_decide_extra_hours(self, state, from_states, partner, message):
         """Record the customer's answer on extra hours held for approval, with its author."""
         for ticket in self:
             if ticket.approval_state not in from_states:
@@ -386,7 +388,7 @@ class SupportTicket(models.Model):
         self.write(
             {
                 "approval_state": state,
-                "approval_partner_id": self._support_approval_partner().id,
+                "approval_partner_id": partner.id,
                 "approval_date": fields.Datetime.now(),
             }
         )

@@ -8,6 +8,22 @@ from .common import SupportTimesheetCase
 
 @tagged("post_install", "-at_install")
 class TestPacks(SupportTimesheetCase):
+    def _sell_packs(self, partner):
+        """Post an invoice selling two 25 h packs to `partner`: (invoice, packs it created)."""
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": self.month_start,
+                "invoice_line_ids": [
+                    (0, 0, {"product_id": self.pack_25.id, "quantity": 2, "price_unit": 100})
+                ],
+            }
+        )
+        move.action_post()
+        packs = self.env["support.hour.pack"].search([("invoice_line_id.move_id", "=", move.id)])
+        return move, packs
+
     def test_draw_split_and_hourly(self):
         pack = self._pack(self.cust_a, 2.0)
         ticket = self._ticket(self.contact_a)
@@ -93,18 +109,7 @@ class TestPacks(SupportTimesheetCase):
         self.assertEqual(ticket.hours_to_invoice, 0.0)
 
     def test_pack_created_by_posted_invoice(self):
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.contact_b.id,
-                "invoice_date": self.month_start,
-                "invoice_line_ids": [
-                    (0, 0, {"product_id": self.pack_25.id, "quantity": 2, "price_unit": 100})
-                ],
-            }
-        )
-        move.action_post()
-        packs = self.env["support.hour.pack"].search([("invoice_line_id.move_id", "=", move.id)])
+        move, packs = self._sell_packs(self.contact_b)
         self.assertEqual(len(packs), 2)
         self.assertEqual(packs.partner_id, self.cust_b)
         self.assertEqual(packs.mapped("hours"), [25.0, 25.0])
@@ -143,18 +148,7 @@ class TestPacks(SupportTimesheetCase):
         self.assertEqual(len(pack.activity_ids), 1, "warned once")
 
     def test_cancelled_pack_sale(self):
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.cust_b.id,
-                "invoice_date": self.month_start,
-                "invoice_line_ids": [
-                    (0, 0, {"product_id": self.pack_25.id, "quantity": 2, "price_unit": 100})
-                ],
-            }
-        )
-        move.action_post()
-        packs = self.env["support.hour.pack"].search([("invoice_line_id.move_id", "=", move.id)])
+        move, packs = self._sell_packs(self.cust_b)
         self._log(self._ticket(self.contact_b), 2.0)
         used = packs.filtered("consumption_ids")
         self.assertEqual(len(used), 1)
