@@ -5,3 +5,5 @@ from . import support_agreement
 from . import support_ticket_stage
 from . import support_ticket
 from . import support_hour_pack
+from . import res_company
+from . import res_config_settings

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools.misc import format_date
 
 # Fields of an agreement whose change may change the coverage of its customer's tickets.
@@ -321,26 +322,32 @@ class SupportAgreement(models.Model):
 
     @api.model
     def _cron_create_patch_tickets(self, date=None):
-        """One covered source patch installation ticket per active maintenance agreement and
-        month; running it again in the same month creates nothing."""
+        """One covered ticket per month in the company's monthly patch ticket category (a
+        setting) for each active agreement whose type includes that category; running it again
+        in the same month creates nothing."""
         day = fields.Date.to_date(date) or fields.Date.context_today(self)
         period = day.strftime("%Y-%m")
-        category = self.env.ref("support_contract.category_source_patch_install", False)
-        if not category:
+        companies = (
+            self.env["res.company"].sudo().search([("support_patch_category_id", "!=", False)])
+        )
+        if not companies:
             return self.env["support.ticket"]
         agreements = self.sudo().search(
-            [
-                ("state", "=", "active"),
-                (
+            Domain("state", "=", "active")
+            & Domain("date_start", "<=", day)
+            & (Domain("date_end", "=", False) | Domain("date_end", ">=", day))
+            & Domain.OR(
+                Domain("company_id", "=", company.id)
+                & Domain(
                     "type_id.rule_ids",
                     "any",
-                    [("category_id", "=", category.id), ("mode", "=", "included")],
-                ),
-                ("date_start", "<=", day),
-                "|",
-                ("date_end", "=", False),
-                ("date_end", ">=", day),
-            ]
+                    [
+                        ("category_id", "=", company.support_patch_category_id.id),
+                        ("mode", "=", "included"),
+                    ],
+                )
+                for company in companies
+            )
         )
         done = set(
             self.env["support.ticket"]
@@ -356,6 +363,7 @@ class SupportAgreement(models.Model):
         )
         tickets = self.env["support.ticket"]
         for company, company_agreements in agreements.grouped("company_id").items():
+            category = company.support_patch_category_id
             vals_list = [
                 a._prepare_patch_ticket_vals(category, day, period) for a in company_agreements
             ]

@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from .common import SupportCase
@@ -142,6 +142,28 @@ class TestAgreement(SupportCase):
         ticket = tickets.filtered(lambda t: t.patch_agreement_id == maint)
         self.assertEqual(ticket.company_id, other)
         self.assertEqual(ticket.coverage, "covered")
+
+    def test_cron_category_is_a_setting(self):
+        """The monthly patch ticket's category is a company setting, not a code."""
+        self.assertEqual(self.company.support_patch_category_id, self.cat["source_patch_install"])
+        # A manager makes the code upgrade the monthly ticket (maintenance includes it).
+        settings = Form(self.env["res.config.settings"])
+        settings.support_patch_category_id = self.cat["code_upgrade"]
+        settings.save().execute()
+        self.assertEqual(self.company.support_patch_category_id, self.cat["code_upgrade"])
+        tickets = self.env["support.agreement"]._cron_create_patch_tickets()
+        ticket = tickets.filtered(lambda t: t.patch_agreement_id == self.agr_maint)
+        self.assertEqual(ticket.category_id, self.cat["code_upgrade"])
+        self.assertEqual(ticket.coverage, "covered")
+        # A category no agreement type includes: no ticket; no category: none either.
+        Agreement = self.env["support.agreement"]
+        next_month = self.today + relativedelta(months=1)
+        self.company.support_patch_category_id = self.cat["licenses"]
+        tickets = Agreement._cron_create_patch_tickets(next_month)
+        self.assertFalse(tickets.filtered(lambda t: t.company_id == self.company))
+        self.company.support_patch_category_id = False
+        tickets = Agreement._cron_create_patch_tickets(next_month)
+        self.assertFalse(tickets.filtered(lambda t: t.company_id == self.company))
 
     def test_pack_constraints(self):
         Pack = self.env["support.hour.pack"]
