@@ -14,8 +14,9 @@ PGUSER_LOCAL=odoo
 PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || dirname "$(command -v pg_ctl 2>/dev/null || echo /usr/bin/pg_ctl)")}"
 ODOO_CLONE_URL="${ODOO_CLONE_URL:-https://github.com/odoo/odoo.git}"
 ADDONS="support_contract,support_timesheet,support_portal"
-# What the test template database holds: the addons' dependencies, with demo data and Swedish.
-TEMPLATE_MODULES="mail,portal,account,hr_timesheet"
+# What the test template database holds: the addons' dependencies, with demo data and Swedish;
+# l10n_se gives the demo company Swedish books (the addons do not depend on it).
+TEMPLATE_MODULES="mail,portal,account,hr_timesheet,l10n_se,spreadsheet_dashboard"
 ERR_PREFIX="support-suite"
 
 log() { printf '[%s] %s\n' "$ERR_PREFIX" "$*" >&2; }

@@ -1,4 +1,5 @@
 from . import product_template
+from . import account_chart_template
 from . import res_company
 from . import res_partner
 from . import support_agreement_type

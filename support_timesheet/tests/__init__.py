@@ -8,3 +8,4 @@ from . import test_concurrency
 from . import test_demo
 
 from . import test_translation
+from . import test_books
