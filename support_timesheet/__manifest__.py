@@ -18,6 +18,7 @@
         "views/support_ticket_views.xml",
         "views/support_hour_pack_views.xml",
         "views/support_agreement_views.xml",
+        "views/support_service_category_views.xml",
         "views/support_hour_pack_consumption_views.xml",
         "views/support_agreement_fee_period_views.xml",
         "views/product_template_views.xml",

@@ -6,18 +6,10 @@ class SupportHourPack(models.Model):
 
     @api.model
     def _portal_next_pack(self, partner, date=None):
-        """The pack a billable request of `partner` draws from first: the oldest pack of its
-        customer valid on `date` (support_timesheet's `_is_valid_on`) with hours left."""
+        """The pack a billable request of `partner` draws from first (support_timesheet's
+        draw order and validity)."""
         date = date or fields.Date.context_today(self)
-        packs = self.sudo().search(
-            [
-                ("partner_id", "=", partner.commercial_partner_id.id),
-                ("company_id", "=", self.env.user.company_id.id),
-                ("hours_remaining", ">", 0),
-            ],
-            order="date_start, id",
-        )
-        return packs.filtered(lambda pack: pack._is_valid_on(date))[:1]
+        return partner._support_packs_in_draw_order(date, self.env.user.company_id)[:1]
 
     @api.model
     def _portal_packs_page_values(self, partner):

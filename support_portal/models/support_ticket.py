@@ -62,22 +62,21 @@ class SupportTicket(models.Model):
         }
 
     @api.model
-    def _portal_billing_terms(self, decision):
-        """Hourly rate (formatted) and per-request minimum of a billable request, taken from the
-        agreement type that bills it (support_timesheet's default: On-Demand)."""
+    def _portal_billing_terms(self, decision, category):
+        """Hourly rate (formatted) and per-request minimum of a billable request of the current
+        user, as support_timesheet invoices it: the product of the category or of the agreement
+        type that bills it, at the customer's price (``res.partner._support_hour_price``)."""
         company = self.env.user.company_id
         agreement = self.env["support.agreement"].sudo().browse(decision.get("agreement_id") or [])
-        billing_type = agreement.type_id or self.sudo()._support_default_type()
-        product = billing_type.hourly_product_id or self.env.ref(
-            "support_timesheet.product_support_hour", raise_if_not_found=False
-        )
+        billing_type = agreement.type_id or self._support_default_type(company)
+        product = self._support_invoice_product_for(category.sudo(), billing_type)
+        price, currency = self.env.user.partner_id.sudo()._support_hour_price(product, company)
         minimum = billing_type.min_billed_hours if billing_type else 0.5
-        rate = (
-            format_amount(self.env, product.sudo().list_price, company.currency_id)
-            if product
-            else ""
-        )
-        return {"rate": rate, "min_hours": minimum, "min_label": self._portal_hours_label(minimum)}
+        return {
+            "rate": format_amount(self.env, price, currency),
+            "min_hours": minimum,
+            "min_label": self._portal_hours_label(minimum),
+        }
 
     @api.model
     def _portal_hours_label(self, hours):
@@ -108,6 +107,7 @@ class SupportTicket(models.Model):
             "key_users": key_users.mapped("name") if key_user_only else [],
             "requires_acceptance": billable,
             "pack": False,
+            "separate": False,
             "rate": "",
             "min_label": "",
             "lines": [],
@@ -121,9 +121,13 @@ class SupportTicket(models.Model):
                 )
             )
             return result
-        terms = self._portal_billing_terms(decision)
+        terms = self._portal_billing_terms(decision, category)
         result.update(rate=terms["rate"], min_label=terms["min_label"])
-        pack = self.env["support.hour.pack"]._portal_next_pack(partner, values["request_date"])
+        separate = not category.sudo().draws_from_packs
+        result["separate"] = separate
+        pack = self.env["support.hour.pack"]
+        if not separate:
+            pack = pack._portal_next_pack(partner, values["request_date"])
         if pack:
             result["pack"] = {
                 "name": pack.name,
@@ -143,6 +147,16 @@ class SupportTicket(models.Model):
                 self.env._(
                     "Time beyond the pack is charged at %(rate)s per hour, at least %(minimum)s "
                     "per request.",
+                    rate=terms["rate"],
+                    minimum=terms["min_label"],
+                )
+            )
+        elif separate:
+            lines.append(
+                self.env._(
+                    "Billable: this service is charged separately at %(rate)s per hour for the "
+                    "time spent, at least %(minimum)s per request. It is not drawn from prepaid "
+                    "support packs.",
                     rate=terms["rate"],
                     minimum=terms["min_label"],
                 )

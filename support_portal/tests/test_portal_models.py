@@ -1,5 +1,7 @@
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import format_amount
 
 from .common import SupportPortalFixture
 
@@ -161,3 +163,65 @@ class TestPortalModels(SupportPortalFixture, TransactionCase):
         self.assertEqual(status["agreements"], self.agr_a_patch)
         self.agr_a_patch.action_close()
         self.assertFalse(self.agr_a_maint._portal_prerequisite_status()["met"])
+
+    def test_customer_pricelist_rate_quoted_and_invoiced(self):
+        """A customer with its own pricelist is quoted and invoiced its rate; others the list
+        price."""
+        self.env.ref("base.group_user").write(
+            {"implied_ids": [Command.link(self.env.ref("product.group_product_pricelist").id)]}
+        )
+        self.assertTrue(
+            self.env["res.groups"]._is_feature_enabled("product.group_product_pricelist")
+        )
+        hour = self.env.ref("support_timesheet.product_support_hour")
+        hour.lst_price = 1000.0
+        currency = self.company.currency_id
+        customer = self.env["res.partner"].create({"name": "Prislista AB", "is_company": True})
+        contact = self.env["res.partner"].create(
+            {"name": "Pia Pris", "parent_id": customer.id, "email": "pia@example.com"}
+        )
+        portal_user = self._portal_user("sp_pricelist", contact)
+        customer.property_product_pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Prislista AB rate",
+                "currency_id": currency.id,
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "1_product",
+                            "product_tmpl_id": hour.product_tmpl_id.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 900.0,
+                        }
+                    )
+                ],
+            }
+        )
+        for user, rate in ((portal_user, 900.0), (self.portal_user_b, 1000.0)):
+            with self.subTest(user=user.login):
+                preview = self._as(user)._portal_decide(self.cat_db_correction)
+                self.assertEqual(preview["rate"], format_amount(self.env, rate, currency))
+        ticket = self._ticket(contact, self.cat_db_correction, name="Priced request")
+        self._log(ticket, 2.0)
+        moves = self.env["support.invoice.create"]._create_invoices_for(
+            customer, self.today, self.today
+        )
+        self.assertEqual(moves.invoice_line_ids.price_unit, 900.0)
+        self.assertEqual(moves.amount_untaxed, 1800.0)
+        self.assertEqual(moves.currency_id, currency)
+
+    def test_quote_of_a_separate_service(self):
+        """The quote of a service charged separately names its own rate and no pack."""
+        licenses = self.env.ref("support_contract.category_licenses")
+        product = self.env.ref("support_timesheet.product_technical_service_hour")
+        preview = self._as(self.portal_user_b)._portal_decide(licenses)
+        self.assertEqual(preview["coverage"], "billable")
+        self.assertTrue(preview["separate"])
+        self.assertFalse(preview["pack"], "customer B's pack is not offered")
+        self.assertEqual(
+            preview["rate"], format_amount(self.env, product.lst_price, self.company.currency_id)
+        )
+        self.assertIn("not drawn from prepaid support packs", " ".join(preview["lines"]))
+        preview = self._as(self.portal_user_b)._portal_decide(self.cat_bug_fix)
+        self.assertFalse(preview["separate"])
+        self.assertEqual(preview["pack"]["name"], self.pack_b.name)

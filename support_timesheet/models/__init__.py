@@ -1,8 +1,10 @@
+from . import support_billing_mixin
 from . import product_template
 from . import account_chart_template
 from . import res_company
 from . import res_partner
 from . import support_agreement_type
+from . import support_service_category
 from . import support_hour_pack
 from . import support_hour_pack_consumption
 from . import support_agreement_fee_period
@@ -12,3 +14,4 @@ from . import account_analytic_line
 from . import account_move
 from . import account_move_line
 from . import support_invoice_run
+from . import res_config_settings

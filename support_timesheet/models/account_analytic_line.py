@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 
 BILLING_STATUSES = [
     ("covered", "Covered"),
@@ -10,7 +11,8 @@ BILLING_STATUSES = [
     ("refused", "Refused by Customer"),
     ("none", "Not Support"),
 ]
-# Statuses in which a support line is accounted for; any other is a leak.
+# Statuses in which a support line is accounted for; any other is a leak. Views filter on
+# `support_is_settled`, which searches with this list.
 SETTLED_STATUSES = ("covered", "pack", "to_invoice", "invoiced")
 # Fields only the billing engine writes: allowed on invoiced lines.
 SYSTEM_FIELDS = {
@@ -24,7 +26,8 @@ SYSTEM_FIELDS = {
 
 
 class AccountAnalyticLine(models.Model):
-    _inherit = "account.analytic.line"
+    _name = "account.analytic.line"
+    _inherit = ["account.analytic.line", "support.billing.mixin"]  # noqa: RUF012
 
     support_ticket_id = fields.Many2one(
         "support.ticket", string="Support Ticket", index="btree_not_null", ondelete="restrict"
@@ -36,6 +39,12 @@ class AccountAnalyticLine(models.Model):
         readonly=True,
         copy=False,
         index=True,
+    )
+    support_is_settled = fields.Boolean(
+        string="Billing Settled",
+        compute="_compute_support_is_settled",
+        search="_search_support_is_settled",
+        help="Covered, drawn from a pack, invoiced or waiting to be invoiced.",
     )
     support_billing_reason = fields.Text(string="Billing Reason", readonly=True, copy=False)
     support_billed_hours = fields.Float(
@@ -73,14 +82,27 @@ class AccountAnalyticLine(models.Model):
         store=True,
     )
 
-    @api.depends("support_ticket_id.coverage_agreement_id.type_id")
+    @api.depends("support_billing_status")
+    def _compute_support_is_settled(self):
+        for line in self:
+            line.support_is_settled = line.support_billing_status in SETTLED_STATUSES
+
+    def _search_support_is_settled(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        settled = Domain("support_billing_status", "in", SETTLED_STATUSES)
+        if True in value and False in value:
+            return Domain.TRUE
+        return settled if True in value else ~settled
+
+    @api.depends(
+        "support_ticket_id.coverage_agreement_id.type_id",
+        "support_ticket_id.company_id.support_default_type_id",
+    )
     def _compute_support_agreement_type_id(self):
-        default_type = self.env["support.ticket"]._support_default_type()
         for line in self:
             ticket = line.support_ticket_id
-            line.support_agreement_type_id = (
-                ticket._support_billing_type(default_type) if ticket else False
-            )
+            line.support_agreement_type_id = ticket._support_billing_type() if ticket else False
 
     @api.constrains("unit_amount", "support_ticket_id")
     def _check_support_unit_amount(self):
@@ -154,6 +176,8 @@ class AccountAnalyticLine(models.Model):
         return lines
 
     def write(self, vals):
+        if self._support_is_engine_write():
+            return super().write(vals)
         if set(vals) - SYSTEM_FIELDS:
             self._support_check_not_invoiced()
         if vals.get("support_ticket_id"):
@@ -168,7 +192,7 @@ class AccountAnalyticLine(models.Model):
         if "support_ticket_id" in vals and not vals["support_ticket_id"]:
             # No longer support time: no billing status, no pack draws.
             self.sudo().support_consumption_ids.unlink()
-            super().write(
+            self._support_engine_write(
                 {
                     "support_billing_status": "none",
                     "support_billing_reason": False,

@@ -9,6 +9,15 @@ class ResCompany(models.Model):
         string="Support Project",
         help="Project receiving the time logged on support tickets of this company.",
     )
+    support_default_type_id = fields.Many2one(
+        "support.agreement.type",
+        string="Default Billing Type",
+        default=lambda self: self.env.ref(
+            "support_contract.agreement_type_on_demand", raise_if_not_found=False
+        ),
+        help="Agreement type whose minimum per request, rounding and hourly rate bill the "
+        "requests no agreement covers.",
+    )
 
     def _support_get_default_project(self):
         """The company's Support project, created on demand (timesheets allowed)."""

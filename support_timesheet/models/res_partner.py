@@ -1,4 +1,7 @@
+from collections import defaultdict
+
 from odoo import fields, models
+from odoo.tools import float_compare
 
 
 class ResPartner(models.Model):
@@ -27,3 +30,55 @@ class ResPartner(models.Model):
             )
             tickets._support_recompute_billing()
         return res
+
+    def _support_packs_in_draw_order(self, date, company=None):
+        """The customer's packs valid on `date` with hours left, in the order billable time
+        draws from them (sudo)."""
+        self.ensure_one()
+        packs = self.env["support.hour.pack"]._support_draw_candidates(
+            self.commercial_partner_id, company or self.env.company
+        )
+        return packs.filtered(
+            lambda pack: pack._is_valid_on(date)
+            and float_compare(pack.hours_remaining, 0, precision_digits=4) > 0
+        )
+
+    # ------------------------------------------------------------------ price of an hour
+    def _support_hour_price(self, product, company=None):
+        """``(price, currency)`` of one hour of `product` for this customer today: the portal's
+        quote and the invoice read the rate here."""
+        self.ensure_one()
+        return self._support_hour_prices(product, company)[(self.id, product.id)]
+
+    def _support_hour_prices(self, products, company=None):
+        """``{(partner id, product id): (price, currency)}`` for these customers: the price of
+        their pricelist (Odoo's ``product.pricelist``, the customer's
+        ``property_product_pricelist``) in its currency, else the product's sales price in the
+        company's currency. One pricelist computation per pricelist, whatever the customers."""
+        company = company or self.env.company
+        date = fields.Date.context_today(self)
+        by_pricelist = defaultdict(list)
+        for partner in self.with_company(company).sudo():
+            by_pricelist[partner.commercial_partner_id.property_product_pricelist].append(partner)
+        result = {}
+        for pricelist, partners in by_pricelist.items():
+            currency = pricelist.currency_id or company.currency_id
+            prices = pricelist._get_products_price(
+                products.with_company(company).sudo(), 1.0, currency=currency, date=date
+            )
+            for partner in partners:
+                for product in products:
+                    result[(partner.id, product.id)] = (prices[product.id], currency)
+        return result
+
+    # ------------------------------------------------------------------ invoicing
+    def _prepare_support_invoice_values(self, company, currency, origin):
+        """Values of a draft customer invoice of support (time or fees) without its lines."""
+        self.ensure_one()
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self.id,
+            "company_id": company.id,
+            "currency_id": (currency or company.currency_id).id,
+            "invoice_origin": origin,
+        }

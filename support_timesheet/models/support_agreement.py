@@ -10,8 +10,6 @@ from odoo.tools import float_is_zero, float_round
 
 _logger = logging.getLogger(__name__)
 
-FEE_TYPE_CODES = ("patch", "maintenance")
-
 
 class SupportAgreement(models.Model):
     _inherit = "support.agreement"
@@ -20,6 +18,7 @@ class SupportAgreement(models.Model):
         "support.agreement.fee.period", "agreement_id", string="Invoiced Fee Periods", readonly=True
     )
     fee_period_count = fields.Integer(compute="_compute_fee_period_count")
+    has_monthly_fee = fields.Boolean(related="type_id.has_monthly_fee")
     fee_date_from = fields.Date(
         string="Invoice Fees From",
         compute="_compute_fee_date_from",
@@ -43,14 +42,6 @@ class SupportAgreement(models.Model):
             agreement.fee_period_count = data.get(agreement.id, 0)
 
     # ------------------------------------------------------------------ monthly fees
-    def _fee_product(self):
-        self.ensure_one()
-        if self.type_id.fee_product_id:
-            return self.type_id.fee_product_id
-        if self.type_code == "maintenance":
-            return self.env.ref("support_timesheet.product_maintenance_fee")
-        return self.env.ref("support_timesheet.product_patch_fee")
-
     def _fee_periods_until(self, until):
         """Months of the agreement up to `until`, prorated by day.
 
@@ -76,12 +67,13 @@ class SupportAgreement(models.Model):
         """Draft invoices (one per customer and company) for fee months not invoiced yet.
 
         A month is invoiced at most once: the fee period row is unique per agreement and month
-        and is written in the same transaction as the invoice line.
+        and is created with its invoice line (``_prepare_support_invoice_line_values``), in the
+        same transaction.
         """
         until = until or fields.Date.context_today(self)
         agreements = self.filtered(
             lambda a: a.state in ("active", "closed")
-            and a.type_code in FEE_TYPE_CODES
+            and a.type_id.has_monthly_fee
             and not float_is_zero(a.monthly_fee, precision_digits=2)
         )
         if not agreements:
@@ -101,71 +93,69 @@ class SupportAgreement(models.Model):
             for start, end, ratio, billed_from, billed_to in agreement._fee_periods_until(until):
                 if (agreement.id, start) not in done:
                     todo[(agreement.partner_id, agreement.company_id)].append(
-                        (agreement, start, end, ratio, billed_from, billed_to)
+                        (
+                            agreement,
+                            {
+                                "date_start": start,
+                                "date_end": end,
+                                "ratio": ratio,
+                                "billed_from": billed_from,
+                                "billed_to": billed_to,
+                            },
+                        )
                     )
         if not todo:
             return self.env["account.move"]
+        origin = self.env._("Support agreement fees")
         move_vals = []
-        periods = []
-        periods_by_move = []
         for (partner, company), items in todo.items():
-            lines = []
-            for agreement, start, end, ratio, billed_from, billed_to in items:
-                product = agreement._fee_product()
-                price = float_round(agreement.monthly_fee * ratio, precision_digits=2)
-                lines.append(
-                    fields.Command.create(
-                        {
-                            "product_id": product.id,
-                            "name": self.env._(
-                                "%(agreement)s: %(type)s, %(start)s - %(end)s",
-                                agreement=agreement.name,
-                                type=agreement.type_id.name,
-                                start=billed_from,
-                                end=billed_to,
-                            ),
-                            "quantity": 1.0,
-                            "price_unit": price,
-                        }
-                    )
-                )
-                periods.append((agreement, start, end, ratio, price))
-            periods_by_move.append(periods)
-            periods = []
-            move_vals.append(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "company_id": company.id,
-                    "invoice_origin": self.env._("Support agreement fees"),
-                    "invoice_line_ids": lines,
-                }
-            )
-        moves = self.env["account.move"].sudo().create(move_vals)
-        period_vals = []
-        for move, move_periods in zip(moves, periods_by_move, strict=True):
-            for (agreement, start, end, ratio, price), line in zip(
-                move_periods, move.invoice_line_ids.sorted("id"), strict=True
-            ):
-                period_vals.append(
+            vals = partner._prepare_support_invoice_values(company, company.currency_id, origin)
+            vals["invoice_line_ids"] = [
+                fields.Command.create(agreement._prepare_support_invoice_line_values(period))
+                for agreement, period in items
+            ]
+            move_vals.append(vals)
+        return self.env["account.move"].sudo().create(move_vals)
+
+    def _prepare_support_invoice_line_values(self, period):
+        """Values of the invoice line of one fee month, with the fee period it creates.
+
+        ``period``: ``date_start``/``date_end`` (the month), ``ratio`` (share of the month
+        billed), ``billed_from``/``billed_to`` (the days billed).
+        """
+        self.ensure_one()
+        price = float_round(self.monthly_fee * period["ratio"], precision_digits=2)
+        return {
+            "product_id": self.type_id.fee_product_id.id,
+            "name": self.env._(
+                "%(agreement)s: %(type)s, %(start)s - %(end)s",
+                agreement=self.name,
+                type=self.type_id.name,
+                start=period["billed_from"],
+                end=period["billed_to"],
+            ),
+            "quantity": 1.0,
+            "price_unit": price,
+            "support_fee_period_ids": [
+                fields.Command.create(
                     {
-                        "agreement_id": agreement.id,
-                        "date_start": start,
-                        "date_end": end,
-                        "ratio": ratio,
+                        "agreement_id": self.id,
+                        "date_start": period["date_start"],
+                        "date_end": period["date_end"],
+                        "ratio": period["ratio"],
                         "amount": price,
-                        "invoice_line_id": line.id,
                     }
                 )
-        self.env["support.agreement.fee.period"].sudo().create(period_vals)
-        return moves
+            ],
+        }
 
     def action_invoice_monthly_fees(self):
         self.ensure_one()
-        if self.type_code not in FEE_TYPE_CODES or self.state not in ("active", "closed"):
+        if not self.type_id.has_monthly_fee or self.state not in ("active", "closed"):
             raise UserError(
                 self.env._(
-                    "Only active or closed patch and maintenance agreements have monthly fees."
+                    "Only active or closed agreements of a type with a monthly fee are invoiced "
+                    "monthly fees."
                 )
             )
         moves = self.with_company(self.company_id)._invoice_monthly_fees()
@@ -197,7 +187,7 @@ class SupportAgreement(models.Model):
     @api.model
     def _cron_invoice_monthly_fees(self, until=None):
         agreements = self.sudo().search(
-            [("state", "in", ("active", "closed")), ("type_code", "in", list(FEE_TYPE_CODES))]
+            [("state", "in", ("active", "closed")), ("type_id.has_monthly_fee", "=", True)]
         )
         moves = self.env["account.move"]
         for company in agreements.company_id:

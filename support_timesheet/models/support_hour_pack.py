@@ -66,6 +66,19 @@ class SupportHourPack(models.Model):
         for pack in self:
             pack.consumption_count = data.get(pack.id, 0)
 
+    # The order packs are drawn in: oldest first.
+    _support_draw_order = "date_start, id"
+
+    @api.model
+    def _support_draw_candidates(self, partners, companies):
+        """The packs of the customers `partners` in `companies`, in draw order (sudo). The one
+        home of the draw order, for the billing engine and the portal; validity on a date is
+        `_is_valid_on`."""
+        return self.sudo().search(
+            [("partner_id", "in", partners.ids), ("company_id", "in", companies.ids)],
+            order=self._support_draw_order,
+        )
+
     def _is_valid_on(self, date):
         self.ensure_one()
         return self.date_start <= date <= self.date_end

@@ -43,3 +43,8 @@ class SupportHourPackConsumption(models.Model):
                 raise ValidationError(
                     self.env._("A pack consumption must draw a positive number of hours.")
                 )
+
+    def _support_draw_key(self):
+        """What a draw belongs to: its timesheet line, or the ticket's extra hours."""
+        self.ensure_one()
+        return self.timesheet_id.id or ("extra", self.ticket_id.id)

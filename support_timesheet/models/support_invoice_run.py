@@ -99,7 +99,7 @@ class SupportInvoiceRun(models.Model):
         if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
             raise AccessError(self.env._("Only accountants can invoice support time."))
         for vals in vals_list:
-            self.env["support.invoice.create"]._check_period(
+            self.env["support.ticket"]._support_check_invoice_period(
                 fields.Date.to_date(vals.get("date_from")), fields.Date.to_date(vals.get("date_to"))
             )
         runs = super().create(vals_list)
@@ -133,13 +133,13 @@ class SupportInvoiceRun(models.Model):
         """Invoice the run's customers in committed steps, as the user who requested it."""
         self.ensure_one()
         in_cron = bool(self.env.context.get("cron_id"))
-        wizard = (
-            self.env["support.invoice.create"]
+        tickets = (
+            self.env["support.ticket"]
             .with_user(self.user_id)
             .with_context(allowed_company_ids=self.company_ids.ids or self.company_id.ids)
         )
         try:
-            partners = wizard._billable_partners(
+            partners = tickets._support_billable_partners(
                 self.partner_ids, self.date_from, self.date_to, self.type_ids.ids or None
             )
         except (UserError, AccessError) as error:
@@ -156,7 +156,7 @@ class SupportInvoiceRun(models.Model):
             batch = partners[start : start + RUN_BATCH_CUSTOMERS]
             try:
                 with self.env.cr.savepoint():
-                    moves = wizard._create_invoices_for(
+                    moves = tickets._support_create_invoices(
                         batch, self.date_from, self.date_to, self.type_ids.ids or None
                     )
             except (UserError, AccessError, errors.LockNotAvailable) as error:

@@ -1,9 +1,12 @@
+import logging
 import math
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero, float_round
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, float_compare, float_is_zero, float_round
+
+_logger = logging.getLogger(__name__)
 
 APPROVAL_STATES = [
     ("not_needed", "Not Needed"),
@@ -25,6 +28,8 @@ BILLING_TRIGGERS = {
     "approval_state",
 }
 PRECISION = 4
+# Tickets (invoice lines) per batch of an invoicing run: bounds the memory of a large run.
+INVOICE_BATCH_LINES = 1000
 
 
 def _round_billed(hours, minimum, step):
@@ -36,187 +41,9 @@ def _round_billed(hours, minimum, step):
     return float_round(max(hours, minimum), precision_digits=PRECISION)
 
 
-class BillingRun:
-    """One pass of the billing engine over a batch of tickets (see _support_recompute_billing).
-
-    Loads the lines, the customers' packs (locked), the existing draws and the invoiced
-    quantities once, then bills ticket after ticket in memory.
-    """
-
-    def __init__(self, tickets):
-        env = self.env = tickets.env
-        self.Consumption = env["support.hour.pack.consumption"]
-        lines = env["account.analytic.line"].search(
-            [("support_ticket_id", "in", tickets.ids)], order="date, id"
-        )
-        self.lines_by_ticket = defaultdict(list)
-        for line in lines:
-            self.lines_by_ticket[line.support_ticket_id.id].append(line)
-        billable = tickets.filtered(lambda t: t.coverage != "covered")
-        packs = env["support.hour.pack"]
-        if billable:
-            packs = packs.search(
-                [
-                    ("partner_id", "in", billable.commercial_partner_id.ids),
-                    ("company_id", "in", billable.company_id.ids),
-                ],
-                order="date_start, id",
-            )
-        old = self.Consumption.search([("ticket_id", "in", tickets.ids)])
-        if packs or old:
-            (packs | old.pack_id)._lock_for_update()
-        # Draws of invoiced lines stay; the others are recomputed.
-        self.movable = old.filtered(lambda c: not c.timesheet_id.support_invoice_line_id)
-        self.remaining = {}
-        if packs:
-            used = dict(
-                self.Consumption._read_group(
-                    [("pack_id", "in", packs.ids), ("id", "not in", self.movable.ids)],
-                    ["pack_id"],
-                    ["hours:sum"],
-                )
-            )
-            self.remaining = {pack.id: pack.hours - used.get(pack, 0.0) for pack in packs}
-        self.pack_names = {pack.id: pack.name for pack in packs}
-        self.packs_by_key = defaultdict(list)
-        for pack in packs:
-            self.packs_by_key[(pack.partner_id.id, pack.company_id.id)].append(pack)
-        self.old_draws = defaultdict(list)
-        for consumption in self.movable:
-            self.old_draws[self._key(consumption)].append(
-                (consumption.pack_id.id, consumption.hours)
-            )
-        self.invoiced_qty = dict(
-            env["account.move.line"]._read_group(
-                [("support_ticket_id", "in", tickets.ids), ("parent_state", "!=", "cancel")],
-                ["support_ticket_id"],
-                ["quantity:sum"],
-            )
-        )
-        self.default_type = env["support.ticket"]._support_default_type()
-        self.draws_to_replace = self.Consumption
-        self.new_draws = []
-        self.touched_packs = set()
-
-    @staticmethod
-    def _key(consumption):
-        return consumption.timesheet_id.id or ("extra", consumption.ticket_id.id)
-
-    def draw(self, pack_list, hours, date):
-        """Take `hours` from the valid packs on `date`: ([(pack_id, hours)], hours left)."""
-        result = []
-        for pack in pack_list:
-            if float_is_zero(hours, precision_digits=PRECISION):
-                break
-            left = self.remaining[pack.id]
-            if not pack._is_valid_on(date) or float_compare(left, 0, PRECISION) <= 0:
-                continue
-            take = min(left, hours)
-            self.remaining[pack.id] = left - take
-            hours -= take
-            result.append((pack.id, float_round(take, precision_digits=PRECISION)))
-        return result, max(hours, 0.0)
-
-    def set_draws(self, key, ticket, line, date, draws):
-        if sorted(self.old_draws.get(key, [])) == sorted(draws):
-            return
-        self.draws_to_replace |= self.movable.filtered(lambda c: self._key(c) == key)
-        self.touched_packs.update(pack_id for pack_id, _hours in draws)
-        self.new_draws += [
-            {
-                "pack_id": pack_id,
-                "timesheet_id": line.id if line else False,
-                "ticket_id": ticket.id,
-                "partner_id": ticket.commercial_partner_id.id,
-                "hours": hours,
-                "date": date,
-            }
-            for pack_id, hours in draws
-        ]
-
-    def bill_line(self, ticket, line, totals, pack_list):
-        billable = ticket.coverage != "covered"
-        if not billable:
-            self.set_draws(line.id, ticket, line, line.date, [])
-            return {
-                "support_billing_status": "covered",
-                "support_billing_reason": ticket.coverage_reason
-                or self.env._("Covered by the customer's agreement."),
-                "support_billed_hours": 0.0,
-                "support_pack_hours": 0.0,
-            }
-        totals["billable"] += line.unit_amount
-        draws, hourly = self.draw(pack_list, line.unit_amount, line.date)
-        self.set_draws(line.id, ticket, line, line.date, draws)
-        from_pack = sum(hours for _pack, hours in draws)
-        totals["pack"] += from_pack
-        vals = ticket._support_line_vals(draws, from_pack, hourly, self.pack_names)
-        if vals["support_billing_status"] == "to_invoice":
-            totals["to_invoice"] += hourly
-        elif vals["support_billing_status"] == "held":
-            totals["held"] += hourly
-        return vals
-
-    def bill_ticket(self, ticket):
-        partner = ticket.commercial_partner_id
-        pack_list = self.packs_by_key.get((partner.id, ticket.company_id.id), [])
-        totals = defaultdict(float)
-        last_date = False
-        for line in self.lines_by_ticket.get(ticket.id, []):
-            totals["logged"] += line.unit_amount
-            last_date = line.date
-            if line.support_invoice_line_id:
-                totals["billable"] += line.unit_amount
-                totals["pack"] += line.support_pack_hours
-                totals["invoiced_lines"] += line.support_billed_hours
-                continue
-            vals = self.bill_line(ticket, line, totals, pack_list)
-            changed = {k: v for k, v in vals.items() if line[k] != v}
-            if changed:
-                line.write(changed)
-        extra_total, extra_pending = self.bill_extra(ticket, totals, pack_list, last_date)
-        ticket._support_write_totals(totals, extra_total, extra_pending, self.invoiced_qty)
-
-    def bill_extra(self, ticket, totals, pack_list, last_date):
-        """The per-request minimum and rounding: ticket level, billed once."""
-        billable = ticket.coverage != "covered"
-        btype = ticket._support_billing_type(self.default_type)
-        hours_billed = _round_billed(
-            totals["billable"], btype.min_billed_hours, btype.rounding_step
-        )
-        totals["billed"] = hours_billed
-        extra_total = hours_billed - totals["billable"] if hours_billed else 0.0
-        extra_invoiced = max(self.invoiced_qty.get(ticket, 0.0) - totals["invoiced_lines"], 0.0)
-        extra_pending = extra_total - extra_invoiced
-        extra_draws = []
-        if billable and float_compare(extra_pending, 0, PRECISION) > 0 and last_date:
-            extra_draws, extra_pending = self.draw(pack_list, extra_pending, last_date)
-            totals["pack"] += sum(hours for _pack, hours in extra_draws)
-        self.set_draws(("extra", ticket.id), ticket, False, last_date, extra_draws)
-        if float_compare(extra_pending, 0, PRECISION) > 0:
-            if ticket.approval_state == "refused":
-                extra_pending = 0.0
-            elif (
-                ticket.commercial_partner_id.support_cost_control
-                and ticket.approval_state != "approved"
-            ):
-                totals["held"] += extra_pending
-                extra_pending = 0.0
-        return extra_total, extra_pending
-
-    def save(self):
-        if self.draws_to_replace:
-            self.draws_to_replace.unlink()
-        if self.new_draws:
-            self.Consumption.create(self.new_draws)
-        if self.touched_packs:
-            touched = self.env["support.hour.pack"].browse(self.touched_packs)
-            touched.flush_recordset(["hours_remaining"])
-            touched._send_balance_warnings()
-
-
 class SupportTicket(models.Model):
-    _inherit = "support.ticket"
+    _name = "support.ticket"
+    _inherit = ["support.ticket", "support.billing.mixin"]  # noqa: RUF012
 
     project_id = fields.Many2one(
         "project.project",
@@ -237,8 +64,14 @@ class SupportTicket(models.Model):
     invoice_line_ids = fields.One2many(
         "account.move.line", "support_ticket_id", string="Invoice Lines", readonly=True
     )
+    # Pure sums of timesheet, draw and invoice lines: stored computes. What the engine decides
+    # (billed, extra and held hours, the approval state) it writes itself.
     hours_logged = fields.Float(
-        string="Tracked Hours", readonly=True, copy=False, help="Hours logged by consultants."
+        string="Tracked Hours",
+        compute="_compute_hours_logged",
+        store=True,
+        copy=False,
+        help="Hours logged by consultants.",
     )
     hours_billed = fields.Float(
         string="Billed Hours",
@@ -253,9 +86,15 @@ class SupportTicket(models.Model):
         copy=False,
         help="Hours added to the billable total by the per-request minimum and rounding.",
     )
-    hours_from_pack = fields.Float(string="Hours from Packs", readonly=True, copy=False)
-    hours_to_invoice = fields.Float(string="Hours to Invoice", readonly=True, copy=False)
-    hours_invoiced = fields.Float(string="Hours Invoiced", readonly=True, copy=False)
+    hours_from_pack = fields.Float(
+        string="Hours from Packs", compute="_compute_hours_from_pack", store=True, copy=False
+    )
+    hours_to_invoice = fields.Float(
+        string="Hours to Invoice", compute="_compute_hours_to_invoice", store=True, copy=False
+    )
+    hours_invoiced = fields.Float(
+        string="Hours Invoiced", compute="_compute_hours_invoiced", store=True, copy=False
+    )
     hours_extra_to_invoice = fields.Float(
         string="Minimum/Rounding Hours to Invoice",
         readonly=True,
@@ -287,6 +126,52 @@ class SupportTicket(models.Model):
         string="Invoices", compute="_compute_support_invoice_count"
     )
 
+    def _support_sums(self, model, link, field, domain=()):
+        """{ticket id: sum of `field`} over the `model` records whose `link` is one of the
+        tickets, in one query."""
+        groups = (
+            self.env[model]
+            .sudo()
+            ._read_group([(link, "in", self.ids), *domain], [link], [f"{field}:sum"])
+        )
+        return {ticket.id: total for ticket, total in groups}
+
+    @api.depends("timesheet_ids.unit_amount")
+    def _compute_hours_logged(self):
+        sums = self._support_sums("account.analytic.line", "support_ticket_id", "unit_amount")
+        for ticket in self:
+            ticket.hours_logged = float_round(sums.get(ticket.id, 0.0), PRECISION)
+
+    @api.depends("pack_consumption_ids.hours")
+    def _compute_hours_from_pack(self):
+        sums = self._support_sums("support.hour.pack.consumption", "ticket_id", "hours")
+        for ticket in self:
+            ticket.hours_from_pack = float_round(sums.get(ticket.id, 0.0), PRECISION)
+
+    @api.depends(
+        "timesheet_ids.support_billed_hours",
+        "timesheet_ids.support_billing_status",
+        "hours_extra_to_invoice",
+    )
+    def _compute_hours_to_invoice(self):
+        sums = self._support_sums(
+            "account.analytic.line",
+            "support_ticket_id",
+            "support_billed_hours",
+            [("support_billing_status", "=", "to_invoice")],
+        )
+        for ticket in self:
+            hours = sums.get(ticket.id, 0.0) + ticket.hours_extra_to_invoice
+            ticket.hours_to_invoice = float_round(max(hours, 0.0), PRECISION)
+
+    @api.depends("invoice_line_ids.quantity", "invoice_line_ids.parent_state")
+    def _compute_hours_invoiced(self):
+        sums = self._support_sums(
+            "account.move.line", "support_ticket_id", "quantity", [("parent_state", "!=", "cancel")]
+        )
+        for ticket in self:
+            ticket.hours_invoiced = float_round(sums.get(ticket.id, 0.0), PRECISION)
+
     def _compute_support_invoice_count(self):
         groups = (
             self.env["account.move.line"]
@@ -316,7 +201,7 @@ class SupportTicket(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if BILLING_TRIGGERS & set(vals):
+        if BILLING_TRIGGERS & set(vals) and not self._support_is_engine_write():
             self._support_recompute_billing()
         return res
 
@@ -397,14 +282,14 @@ class SupportTicket(models.Model):
 
     # ------------------------------------------------------------------ billing engine
     @api.model
-    def _support_default_type(self):
-        return (
-            self.env["support.agreement.type"].sudo().search([("code", "=", "on_demand")], limit=1)
-        )
+    def _support_default_type(self, company=None):
+        """The agreement type that bills requests no agreement covers (a company setting)."""
+        return (company or self.env.company).sudo().support_default_type_id
 
-    def _support_billing_type(self, default_type):
+    def _support_billing_type(self):
+        """The agreement type whose minimum, rounding and rate bill the ticket."""
         self.ensure_one()
-        return self.coverage_agreement_id.type_id or default_type
+        return self.coverage_agreement_id.type_id or self._support_default_type(self.company_id)
 
     def _support_recompute_billing(self):
         """Bring the billing of the tickets' time in line with their decision.
@@ -412,18 +297,208 @@ class SupportTicket(models.Model):
         Lines already linked to an invoice keep their status and pack draws; every other line of
         the tickets is re-billed: covered, drawn from the customer's valid packs (oldest first,
         by the date of the work), then hourly (to invoice), or held for approval when the
-        customer is under cost control. Ticket totals are updated in the same pass. A fixed
-        number of queries, plus one write per line whose billing changed.
+        customer is under cost control. A fixed number of queries, plus one write per line whose
+        billing changed.
+
+        The steps are methods an integrator overrides one at a time:
+        ``_support_billing_load`` (what one pass reads), ``_support_packs_to_draw`` (the packs a
+        ticket draws from), ``_support_draw`` (one draw), ``_support_hourly_status`` (held,
+        refused or to invoice), ``_support_bill_line`` (a line's status),
+        ``_support_extra_hours`` (the per-request minimum and rounding) and
+        ``_support_billing_save``.
         """
         tickets = self.sudo().exists()
         if not tickets:
             return
-        run = BillingRun(tickets)
+        run = tickets._support_billing_load()
         for ticket in tickets:
-            run.bill_ticket(ticket)
-        run.save()
+            ticket._support_bill(run)
+        tickets._support_billing_save(run)
 
-    def _support_write_totals(self, totals, extra_total, extra_pending, invoiced_qty):
+    def _support_billing_load(self):
+        """What one pass of the engine reads, once for all the tickets, as a dict:
+
+        ``lines`` (ticket id: its lines by date), ``packs`` ((customer id, company id): the packs
+        in draw order), ``remaining`` (pack id: hours left without the draws being redone),
+        ``movable`` (the draws being redone), ``old_draws`` (draw key: [(pack id, hours)]);
+        then what the pass collects: ``replace`` (draws to delete),
+        ``new_draws`` (values of draws to create), ``touched`` (pack ids drawn from).
+        """
+        Consumption = self.env["support.hour.pack.consumption"].sudo()
+        lines = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search([("support_ticket_id", "in", self.ids)], order="date, id")
+        )
+        lines_by_ticket = defaultdict(list)
+        for line in lines:
+            lines_by_ticket[line.support_ticket_id.id].append(line)
+        billable = self.filtered(lambda t: t.coverage != "covered")
+        packs = self.env["support.hour.pack"]
+        if billable:
+            packs = packs._support_draw_candidates(
+                billable.commercial_partner_id, billable.company_id
+            )
+        old = Consumption.search([("ticket_id", "in", self.ids)])
+        if packs or old:
+            (packs | old.pack_id)._lock_for_update()
+        # Draws of invoiced lines stay; the others are redone.
+        movable = old.filtered(lambda c: not c.timesheet_id.support_invoice_line_id)
+        remaining = {}
+        if packs:
+            used = dict(
+                Consumption._read_group(
+                    [("pack_id", "in", packs.ids), ("id", "not in", movable.ids)],
+                    ["pack_id"],
+                    ["hours:sum"],
+                )
+            )
+            remaining = {pack.id: pack.hours - used.get(pack, 0.0) for pack in packs}
+        packs_by_key = defaultdict(list)
+        for pack in packs:
+            packs_by_key[(pack.partner_id.id, pack.company_id.id)].append(pack)
+        old_draws = defaultdict(list)
+        for consumption in movable:
+            old_draws[consumption._support_draw_key()].append(
+                (consumption.pack_id.id, consumption.hours)
+            )
+        return {
+            "lines": lines_by_ticket,
+            "packs": packs_by_key,
+            "remaining": remaining,
+            "movable": movable,
+            "old_draws": old_draws,
+            "replace": Consumption,
+            "new_draws": [],
+            "touched": set(),
+        }
+
+    def _support_packs_to_draw(self, run):
+        """The packs the ticket's billable time draws from, in draw order: none for a category
+        charged separately."""
+        self.ensure_one()
+        if not self.category_id.draws_from_packs:
+            return []
+        return run["packs"].get((self.commercial_partner_id.id, self.company_id.id), [])
+
+    @api.model
+    def _support_draw(self, run, packs, hours, date):
+        """Take `hours` from the packs valid on `date`, in order: ([(pack id, hours)], hours
+        left). Never below a pack's balance."""
+        result = []
+        remaining = run["remaining"]
+        for pack in packs:
+            if float_is_zero(hours, precision_digits=PRECISION):
+                break
+            left = remaining[pack.id]
+            if not pack._is_valid_on(date) or float_compare(left, 0, PRECISION) <= 0:
+                continue
+            take = min(left, hours)
+            remaining[pack.id] = left - take
+            hours -= take
+            result.append((pack.id, float_round(take, precision_digits=PRECISION)))
+        return result, max(hours, 0.0)
+
+    def _support_set_draws(self, run, key, line, date, draws):
+        """Record the draws of a line (or of the ticket's extra hours) if they changed."""
+        self.ensure_one()
+        if sorted(run["old_draws"].get(key, [])) == sorted(draws):
+            return
+        run["replace"] |= run["movable"].filtered(lambda c: c._support_draw_key() == key)
+        run["touched"].update(pack_id for pack_id, _hours in draws)
+        run["new_draws"] += [
+            {
+                "pack_id": pack_id,
+                "timesheet_id": line.id if line else False,
+                "ticket_id": self.id,
+                "partner_id": self.commercial_partner_id.id,
+                "hours": hours,
+                "date": date,
+            }
+            for pack_id, hours in draws
+        ]
+
+    def _support_bill(self, run):
+        """Bill the ticket's lines not invoiced yet, then its extra hours and totals."""
+        self.ensure_one()
+        packs = self._support_packs_to_draw(run)
+        totals = defaultdict(float)
+        last_date = False
+        for line in run["lines"].get(self.id, []):
+            last_date = line.date
+            if line.support_invoice_line_id:
+                totals["billable"] += line.unit_amount
+                totals["invoiced_lines"] += line.support_billed_hours
+                continue
+            vals = self._support_bill_line(run, line, totals, packs)
+            changed = {k: v for k, v in vals.items() if line[k] != v}
+            line._support_engine_write(changed)
+        extra_total, extra_pending = self._support_extra_hours(run, totals, packs, last_date)
+        self._support_engine_write(self._support_totals_vals(totals, extra_total, extra_pending))
+
+    def _support_hourly_status(self):
+        """What becomes of billable hours beyond the packs: ``to_invoice``, ``held`` for the
+        customer's approval (cost control) or ``refused`` by the customer. The one home of the
+        approval rule, for lines and for the ticket's extra hours alike."""
+        self.ensure_one()
+        if self.approval_state == "refused":
+            return "refused"
+        if self.commercial_partner_id.support_cost_control and self.approval_state != "approved":
+            return "held"
+        return "to_invoice"
+
+    def _support_bill_line(self, run, line, totals, packs):
+        """A line's billing values (status, reason, hours) and its draws."""
+        self.ensure_one()
+        if self.coverage == "covered":
+            self._support_set_draws(run, line.id, line, line.date, [])
+            return {
+                "support_billing_status": "covered",
+                "support_billing_reason": self.coverage_reason
+                or self.env._("Covered by the customer's agreement."),
+                "support_billed_hours": 0.0,
+                "support_pack_hours": 0.0,
+            }
+        totals["billable"] += line.unit_amount
+        draws, hourly = self._support_draw(run, packs, line.unit_amount, line.date)
+        self._support_set_draws(run, line.id, line, line.date, draws)
+        from_pack = sum(hours for _pack, hours in draws)
+        vals = self._support_line_vals(draws, from_pack, hourly)
+        if vals["support_billing_status"] == "held":
+            totals["held"] += hourly
+        return vals
+
+    def _support_extra_hours(self, run, totals, packs, last_date):
+        """The per-request minimum and rounding, at ticket level and billed once: the hours
+        added to the billable total and those of them still to invoice (after a draw from the
+        packs on the date of the last line, or held for approval)."""
+        self.ensure_one()
+        btype = self._support_billing_type()
+        hours_billed = _round_billed(
+            totals["billable"], btype.min_billed_hours, btype.rounding_step
+        )
+        totals["billed"] = hours_billed
+        extra_total = hours_billed - totals["billable"] if hours_billed else 0.0
+        extra_invoiced = max(self.hours_invoiced - totals["invoiced_lines"], 0.0)
+        extra_pending = extra_total - extra_invoiced
+        extra_draws = []
+        if (
+            self.coverage != "covered"
+            and float_compare(extra_pending, 0, PRECISION) > 0
+            and last_date
+        ):
+            extra_draws, extra_pending = self._support_draw(run, packs, extra_pending, last_date)
+        self._support_set_draws(run, ("extra", self.id), False, last_date, extra_draws)
+        if float_compare(extra_pending, 0, PRECISION) > 0:
+            status = self._support_hourly_status()
+            if status == "held":
+                totals["held"] += extra_pending
+            if status != "to_invoice":
+                extra_pending = 0.0
+        return extra_total, extra_pending
+
+    def _support_totals_vals(self, totals, extra_total, extra_pending):
+        """The ticket's values the engine decides (the sums of lines are stored computes)."""
         self.ensure_one()
         approval = self.approval_state
         if totals["held"] and approval == "not_needed":
@@ -431,12 +506,8 @@ class SupportTicket(models.Model):
         elif not totals["held"] and approval == "pending":
             approval = "not_needed"
         vals = {
-            "hours_logged": totals["logged"],
             "hours_billed": totals["billed"],
             "hours_extra": extra_total,
-            "hours_from_pack": totals["pack"],
-            "hours_to_invoice": max(totals["to_invoice"] + extra_pending, 0.0),
-            "hours_invoiced": invoiced_qty.get(self, 0.0),
             "hours_held": totals["held"],
             "hours_extra_to_invoice": extra_pending,
         }
@@ -444,32 +515,41 @@ class SupportTicket(models.Model):
         changed = {k: v for k, v in vals.items() if float_compare(self[k], v, PRECISION)}
         if approval != self.approval_state:
             changed["approval_state"] = approval
-        if changed:
-            # super().write: the totals do not re-enter the billing engine
-            super().write(changed)
+        return changed
 
-    def _support_line_vals(self, draws, from_pack, hourly, pack_names):
+    def _support_billing_save(self, run):
+        """Replace the draws that changed, then warn about packs running low."""
+        if run["replace"]:
+            run["replace"].unlink()
+        if run["new_draws"]:
+            self.env["support.hour.pack.consumption"].sudo().create(run["new_draws"])
+        if run["touched"]:
+            touched = self.env["support.hour.pack"].sudo().browse(run["touched"])
+            touched.flush_recordset(["hours_remaining"])
+            touched._send_balance_warnings()
+
+    def _support_line_vals(self, draws, from_pack, hourly):
         """Status and reason of a billable line from its pack draws and hourly remainder."""
         self.ensure_one()
-        cost_control = self.commercial_partner_id.support_cost_control
-        approval = self.approval_state
+        Pack = self.env["support.hour.pack"].sudo()
         parts = [
-            self.env._("%(hours).2f h drawn from pack %(pack)s", hours=hours, pack=pack_names[pack])
+            self.env._(
+                "%(hours).2f h drawn from pack %(pack)s", hours=hours, pack=Pack.browse(pack).name
+            )
             for pack, hours in draws
         ]
         billed = 0.0
-        if float_is_zero(hourly, precision_digits=PRECISION):
-            status = "pack"
-        elif approval == "refused":
-            status = "refused"
+        status = "pack"
+        if not float_is_zero(hourly, precision_digits=PRECISION):
+            status = self._support_hourly_status()
+        if status == "refused":
             parts.append(
                 self.env._(
                     "%(hours).2f h beyond the prepaid balance refused by the customer",
                     hours=hourly,
                 )
             )
-        elif cost_control and approval != "approved":
-            status = "held"
+        elif status == "held":
             parts.append(
                 self.env._(
                     "%(hours).2f h beyond the prepaid balance await the customer's approval "
@@ -477,8 +557,7 @@ class SupportTicket(models.Model):
                     hours=hourly,
                 )
             )
-        else:
-            status = "to_invoice"
+        elif status == "to_invoice":
             billed = float_round(hourly, precision_digits=PRECISION)
             parts.append(self.env._("%(hours).2f h to invoice at the hourly rate", hours=hourly))
         reason = self.env._(
@@ -490,6 +569,244 @@ class SupportTicket(models.Model):
             "support_billed_hours": billed,
             "support_pack_hours": float_round(from_pack, precision_digits=PRECISION),
         }
+
+    # ------------------------------------------------------------------ invoicing
+    @api.model
+    def _support_check_invoice_period(self, date_from, date_to):
+        if date_from and date_to and date_to < date_from:
+            raise UserError(
+                self.env._(
+                    "The invoicing period ends (%(end)s) before it starts (%(start)s).",
+                    start=date_from,
+                    end=date_to,
+                )
+            )
+
+    @api.model
+    def _get_support_billable_domain(self, partners, date_from, date_to, type_ids=None):
+        """The timesheet lines billable and not invoiced yet in the period."""
+        domain = [
+            ("support_ticket_id", "!=", False),
+            ("support_billing_status", "=", "to_invoice"),
+            ("support_invoice_line_id", "=", False),
+            ("date", ">=", date_from),
+            ("date", "<=", date_to),
+            ("company_id", "in", self.env.companies.ids),
+        ]
+        if partners:
+            domain.append(("support_partner_id", "in", partners.commercial_partner_id.ids))
+        if type_ids:
+            domain.append(("support_agreement_type_id", "in", list(type_ids)))
+        return domain
+
+    @api.model
+    def _support_billable_partners(self, partners, date_from, date_to, type_ids=None):
+        """The customers with billable time not invoiced yet in the period."""
+        groups = (
+            self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
+                self._get_support_billable_domain(partners, date_from, date_to, type_ids),
+                ["support_partner_id"],
+            )
+        )
+        return self.env["res.partner"].browse(sorted(partner.id for (partner,) in groups))
+
+    @api.model
+    def _support_create_invoices(self, partners, date_from, date_to, type_ids=None):
+        """Draft customer invoices for the billable support time of a period.
+
+        One invoice per customer (and company), one line per ticket with its billed hours (the
+        period's hourly hours plus any per-request minimum not billed yet), every timesheet
+        linked to the line that billed it. The timesheets and tickets are locked first (NOWAIT):
+        a concurrent run fails on the lock, or on the serialization check once the first run
+        committed, and bills nothing twice. The values come from
+        ``res.partner._prepare_support_invoice_values`` and
+        ``_prepare_support_invoice_line_values``.
+        """
+        if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
+            raise AccessError(self.env._("Only accountants can invoice support time."))
+        self._support_check_invoice_period(date_from, date_to)
+        groups = (
+            self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
+                self._get_support_billable_domain(partners, date_from, date_to, type_ids),
+                ["company_id", "support_partner_id", "support_ticket_id"],
+                ["support_billed_hours:sum", "id:array_agg"],
+            )
+        )
+        if not groups:
+            return self.env["account.move"]
+        line_ids = [line_id for *_keys, _hours, ids in groups for line_id in ids]
+        ticket_ids = sorted({g[2].id for g in groups})
+        self.env.cr.execute(
+            "SELECT id FROM account_analytic_line WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
+            [tuple(line_ids)],
+        )
+        self.env.cr.execute(
+            "SELECT id FROM support_ticket WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
+            [tuple(ticket_ids)],
+        )
+        by_invoice = defaultdict(list)
+        for company, partner, ticket, hours, ids in groups:
+            by_invoice[(company, partner)].append((ticket, hours, ids))
+        moves = self.env["account.move"]
+        batch, batch_lines, done = [], 0, 0
+        for index, invoice in enumerate(by_invoice.items(), start=1):
+            batch.append(invoice)
+            batch_lines += len(invoice[1])
+            if batch_lines >= INVOICE_BATCH_LINES or index == len(by_invoice):
+                moves |= self._support_create_invoice_batch(batch, date_from, date_to)
+                done += batch_lines
+                batch, batch_lines = [], 0
+                _logger.info("Support invoicing: %s of %s tickets invoiced", done, len(groups))
+        return moves
+
+    @api.model
+    def _support_create_invoice_batch(self, invoices, date_from, date_to):
+        """Create, link and re-bill one batch of ``[((company, partner), [(ticket, hours,
+        timesheet ids)])]``, then empty the caches: a large run holds one batch in memory."""
+        quantity_digits = self.env["account.move.line"]._fields["quantity"].get_digits(self.env)[1]
+        tickets = self.sudo().browse(
+            [ticket.id for _key, items in invoices for ticket, _hours, _ids in items]
+        )
+        products = {ticket.id: ticket._support_invoice_product() for ticket in tickets}
+        prices = {}
+        for company in {company for (company, _partner), _items in invoices}:
+            partners = self.env["res.partner"].union(
+                *(partner for (comp, partner), _items in invoices if comp == company)
+            )
+            prices[company] = partners._support_hour_prices(
+                self.env["product.product"].union(*products.values()), company
+            )
+        origin = self.env._("Support %(start)s - %(end)s", start=date_from, end=date_to)
+        move_vals = []
+        for (company, partner), items in invoices:
+            currency = False
+            lines = []
+            for ticket, hours, _ids in items:
+                ticket = ticket.with_prefetch(tickets._prefetch_ids)
+                price, currency = prices[company][(partner.id, products[ticket.id].id)]
+                quantity = float_round(
+                    max(hours + ticket.hours_extra_to_invoice, 0.0),
+                    precision_digits=quantity_digits,
+                )
+                lines.append(
+                    fields.Command.create(
+                        ticket._prepare_support_invoice_line_values(quantity, price, currency)
+                    )
+                )
+            vals = partner._prepare_support_invoice_values(company, currency, origin)
+            vals["invoice_line_ids"] = lines
+            move_vals.append(vals)
+        moves = (
+            self.env["account.move"].with_context(default_move_type="out_invoice").create(move_vals)
+        )
+        line_by_ticket = {
+            line.support_ticket_id.id: line
+            for line in moves.sudo().invoice_line_ids
+            if line.support_ticket_id
+        }
+        self._support_link_timesheets(
+            [
+                (ids, line_by_ticket[ticket.id], ticket)
+                for _key, items in invoices
+                for ticket, _hours, ids in items
+            ]
+        )
+        tickets._support_recompute_billing()
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return moves
+
+    def _support_invoice_product(self):
+        """The product (and so the rate) the ticket's billable hours are invoiced with."""
+        self.ensure_one()
+        return self._support_invoice_product_for(self.category_id, self._support_billing_type())
+
+    @api.model
+    def _support_invoice_product_for(self, category, billing_type):
+        """The product billable hours of `category` billed under `billing_type` are invoiced
+        with: the category's, else the agreement type's, else the support hour. The portal's
+        quote reads the same."""
+        return (
+            category.hourly_product_id
+            or billing_type.hourly_product_id
+            or self.env.ref("support_timesheet.product_support_hour")
+        )
+
+    def _prepare_support_invoice_line_values(self, quantity, price, currency):
+        """Values of the ticket's invoice line: `quantity` hours at `price` in `currency`.
+
+        The line's tax-excluded amount is given up front: Odoo otherwise writes it on each line
+        once the invoice's taxes are computed (one write per line, most of the cost of a large
+        run). Odoo still computes the taxes and corrects the line where a tax changes its base
+        (taxes included in the price).
+        """
+        self.ensure_one()
+        vals = {
+            "product_id": self._support_invoice_product().id,
+            "name": f"{self.number} - {self.name}",
+            "quantity": quantity,
+            "price_unit": price,
+            "support_ticket_id": self.id,
+        }
+        if currency == self.company_id.currency_id:
+            amount = -currency.round(quantity * price)
+            vals.update(amount_currency=amount, balance=amount)
+        return vals
+
+    @api.model
+    def _support_link_timesheets(self, links):
+        """Link each group of timesheets to the invoice line that billed it, in one query.
+
+        ``links``: ``(timesheet ids, invoice line, ticket)`` per invoiced ticket. The link is the
+        lock against double billing; one UPDATE instead of a write per ticket keeps the run's
+        query count independent of the number of tickets, then the caches are invalidated and
+        the dependent fields marked as modified, as an ORM write would.
+        """
+        fnames = ["support_invoice_line_id", "support_billing_status", "support_billing_reason"]
+        self.env.flush_all()
+        timesheet_ids, invoice_line_ids, reasons = [], [], {}
+        for ids, invoice_line, ticket in links:
+            timesheet_ids += ids
+            invoice_line_ids += [invoice_line.id] * len(ids)
+            reasons[invoice_line.id] = self.env._(
+                "Invoiced with ticket %(ticket)s: %(hours).2f h billed on its invoice "
+                "line (the line's hourly hours plus any per-request minimum).",
+                ticket=ticket.number,
+                hours=invoice_line.quantity,
+            )
+        # Flat (timesheet, invoice line) pairs, joined on the primary key, and one reason per
+        # invoice line.
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_analytic_line AS line
+                   SET support_invoice_line_id = pair.invoice_line_id,
+                       support_billing_status = 'invoiced',
+                       support_billing_reason = reason.text,
+                       write_uid = %(uid)s,
+                       write_date = NOW() AT TIME ZONE 'UTC'
+                  FROM unnest(%(timesheet_ids)s::int[], %(invoice_line_ids)s::int[])
+                       AS pair(id, invoice_line_id)
+                  JOIN unnest(%(reason_line_ids)s::int[], %(reasons)s::text[])
+                       AS reason(invoice_line_id, text)
+                    ON reason.invoice_line_id = pair.invoice_line_id
+                 WHERE line.id = pair.id
+                """,
+                uid=self.env.uid,
+                timesheet_ids=timesheet_ids,
+                invoice_line_ids=invoice_line_ids,
+                reason_line_ids=list(reasons),
+                reasons=list(reasons.values()),
+            )
+        )
+        timesheets = self.env["account.analytic.line"].browse(timesheet_ids)
+        timesheets.invalidate_recordset(fnames + ["write_uid", "write_date"])
+        self.env["account.move.line"].invalidate_model(["support_timesheet_ids"])
+        timesheets.modified(fnames)
 
     # ------------------------------------------------------------------ actions
     def action_view_support_invoices(self):

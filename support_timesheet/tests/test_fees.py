@@ -2,7 +2,7 @@ from datetime import date
 
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -94,3 +94,52 @@ class TestMonthlyFees(SupportTimesheetCase):
         count = len(self.agr.fee_period_ids)
         self.env["support.agreement"].cron_invoice_monthly_fees()
         self.assertEqual(len(self.agr.fee_period_ids), count, "never twice for a period")
+
+    def test_new_fee_type_invoiced(self):
+        """A type a manager creates with a monthly fee is invoiced like the seeded ones."""
+        product = self.env["product.product"].create(
+            {"name": "Backup Agreement, monthly fee", "type": "service", "list_price": 300.0}
+        )
+        with self.assertRaisesRegex(ValidationError, "choose the product"):
+            self.env["support.agreement.type"].create(
+                {"name": "No product", "code": "no_product", "has_monthly_fee": True}
+            )
+        backup = self.env["support.agreement.type"].create(
+            {
+                "name": "Backup Agreement",
+                "code": "backup",
+                "has_monthly_fee": True,
+                "fee_product_id": product.id,
+            }
+        )
+        customer = self.env["res.partner"].create({"name": "Backup AB", "is_company": True})
+        agreement = self.env["support.agreement"].create(
+            {
+                "partner_id": customer.id,
+                "type_id": backup.id,
+                "date_start": date(2026, 1, 1),
+                "monthly_fee": 300.0,
+            }
+        )
+        agreement.write({"state": "active"})
+        moves = self.env["support.agreement"]._cron_invoice_monthly_fees(until=date(2026, 2, 10))
+        mine = moves.filtered(lambda m: m.partner_id == customer)
+        lines = mine.invoice_line_ids.sorted("id")
+        self.assertEqual(lines.product_id, product)
+        self.assertEqual(lines.mapped("price_unit"), [300.0, 300.0])
+        self.assertEqual(mine.amount_untaxed, 600.0)
+        periods = agreement.fee_period_ids.sorted("date_start")
+        self.assertEqual(periods.mapped("date_start"), [date(2026, 1, 1), date(2026, 2, 1)])
+        self.assertEqual(
+            [period.invoice_line_id.name for period in periods],
+            [
+                f"{agreement.name}: Backup Agreement, 2026-01-01 - 2026-01-31",
+                f"{agreement.name}: Backup Agreement, 2026-02-01 - 2026-02-28",
+            ],
+            "each period is the one of its own invoice line",
+        )
+        self.assertFalse(agreement._invoice_monthly_fees(until=date(2026, 2, 10)))
+        # Without the fee, the type's agreements bill no fee.
+        backup.has_monthly_fee = False
+        with self.assertRaises(UserError):
+            agreement.action_invoice_monthly_fees()

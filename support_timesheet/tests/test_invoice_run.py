@@ -45,13 +45,13 @@ class TestInvoiceRun(SupportTimesheetCase):
         self.assertFalse(lines_a.support_invoice_line_id, "nothing is invoiced before the job")
 
         steps = []
-        create = type(self.env["support.invoice.create"])._create_invoices_for
+        create = type(self.env["support.ticket"])._support_create_invoices
 
-        def spy(wizard, partners, *args, **kwargs):
-            steps.append((partners, wizard.env.user))
-            return create(wizard, partners, *args, **kwargs)
+        def spy(model, partners, *args, **kwargs):
+            steps.append((partners, model.env.user))
+            return create(model, partners, *args, **kwargs)
 
-        with patch.object(type(self.env["support.invoice.create"]), "_create_invoices_for", spy):
+        with patch.object(type(self.env["support.ticket"]), "_support_create_invoices", spy):
             self._process()
         self.assertEqual([partners for partners, _user in steps], [self.cust_a, self.cust_b])
         self.assertEqual({user for _partners, user in steps}, {self.accountant})
@@ -78,17 +78,15 @@ class TestInvoiceRun(SupportTimesheetCase):
         line_a = self._log(self._ticket(self.contact_a), 1.0)
         line_b = self._log(self._ticket(self.contact_b), 2.0)
         run = self._queue()
-        create = type(self.env["support.invoice.create"])._create_invoices_for
+        create = type(self.env["support.ticket"])._support_create_invoices
 
-        def fail_on_b(wizard, partners, *args, **kwargs):
-            moves = create(wizard, partners, *args, **kwargs)
+        def fail_on_b(model, partners, *args, **kwargs):
+            moves = create(model, partners, *args, **kwargs)
             if partners == self.cust_b:
                 raise UserError("Kund B has no invoice address")
             return moves
 
-        with patch.object(
-            type(self.env["support.invoice.create"]), "_create_invoices_for", fail_on_b
-        ):
+        with patch.object(type(self.env["support.ticket"]), "_support_create_invoices", fail_on_b):
             self._process()
         self.assertEqual(run.state, "failed")
         self.assertEqual(run.error, "Kund B has no invoice address")

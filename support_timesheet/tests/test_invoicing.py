@@ -268,9 +268,7 @@ class TestInvoicing(SupportTimesheetCase):
         """A run larger than a batch gives the same invoices and links as a single batch."""
         tickets = [self._ticket(c) for c in (self.contact_a, self.contact_a, self.contact_b)]
         lines = [self._log(t, hours) for t, hours in zip(tickets, (1.0, 0.25, 2.0), strict=True)]
-        with patch(
-            "odoo.addons.support_timesheet.wizards.support_invoice_create.INVOICE_BATCH_LINES", 1
-        ):
+        with patch("odoo.addons.support_timesheet.models.support_ticket.INVOICE_BATCH_LINES", 1):
             moves = self._invoice()
         self.assertEqual(len(moves), 2)
         self.assertEqual(moves.partner_id, self.cust_a | self.cust_b)

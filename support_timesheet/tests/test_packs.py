@@ -187,3 +187,32 @@ class TestPacks(SupportTimesheetCase):
         self.assertEqual(line.support_billing_status, "pack")
         self.assertEqual(ticket.hours_to_invoice, 0.0)
         self.assertEqual(pack.hours_used, 3.0)
+
+    def test_separate_category_does_not_draw_from_packs(self):
+        """Services charged separately keep their own rate and leave the packs to support."""
+        pack = self._pack(self.cust_a, 10.0)
+        licenses = self.env.ref("support_contract.category_licenses")
+        self.assertFalse(licenses.draws_from_packs)
+        separate = self._ticket(self.contact_a, licenses)
+        line = self._log(separate, 2.0)
+        self.assertEqual(line.support_billing_status, "to_invoice")
+        self.assertEqual(line.support_pack_hours, 0.0)
+        self.assertFalse(line.support_consumption_ids)
+        self.assertEqual(pack.hours_remaining, 10.0)
+        support = self._ticket(self.contact_a)
+        self.assertEqual(self._log(support, 1.0).support_billing_status, "pack")
+        self.assertEqual(pack.hours_remaining, 9.0)
+        move = self._invoice()
+        product = self.env.ref("support_timesheet.product_technical_service_hour")
+        self.assertEqual(move.invoice_line_ids.support_ticket_id, separate)
+        self.assertEqual(move.invoice_line_ids.product_id, product)
+        self.assertEqual(move.invoice_line_ids.price_unit, product.lst_price)
+        self.assertEqual(move.amount_untaxed, 2 * product.lst_price)
+        # A manager lets the category draw from packs: its work not invoiced yet follows.
+        other = self._ticket(self.contact_a, licenses)
+        other_line = self._log(other, 1.0)
+        self.assertEqual(other_line.support_billing_status, "to_invoice")
+        licenses.draws_from_packs = True
+        self.assertEqual(other_line.support_billing_status, "pack")
+        self.assertEqual(pack.hours_remaining, 8.0)
+        self.assertEqual(line.support_billing_status, "invoiced")
