@@ -24,6 +24,7 @@
         "views/product_template_views.xml",
         "views/res_partner_views.xml",
         "views/support_invoice_run_views.xml",
+        "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/support_timesheet_demo.xml"],

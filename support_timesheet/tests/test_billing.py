@@ -189,3 +189,18 @@ class TestBilling(SupportTimesheetCase):
         self.assertEqual(open_ticket.coverage, "billable")
         self.assertEqual(line.support_billing_status, "invoiced")
         self.assertEqual(line2.support_billing_status, "to_invoice")
+
+    def test_default_billing_type_is_a_setting(self):
+        """Requests no agreement covers are billed under the company's default billing type."""
+        self.assertEqual(self.company.support_default_type_id, self.type_on_demand)
+        strict = self.env["support.agreement.type"].create(
+            {"name": "Strict On-Demand", "code": "strict", "min_billed_hours": 1.0}
+        )
+        settings = self.env["res.config.settings"].create({"support_default_type_id": strict.id})
+        settings.execute()
+        self.assertEqual(self.company.support_default_type_id, strict)
+        ticket = self._ticket(self.contact_a)
+        line = self._log(ticket, 0.25)
+        self.assertEqual(line.support_agreement_type_id, strict)
+        self.assertEqual(ticket.hours_billed, 1.0)
+        self.assertEqual(ticket.hours_to_invoice, 1.0)
