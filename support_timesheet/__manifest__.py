@@ -14,6 +14,7 @@
         "data/product_data.xml",
         "data/ir_cron_data.xml",
         "wizards/support_invoice_create_views.xml",
+        "wizards/support_approval_record_views.xml",
         "views/account_analytic_line_views.xml",
         "views/support_ticket_views.xml",
         "views/support_hour_pack_views.xml",

@@ -8,6 +8,13 @@ from odoo.tools.misc import format_date
 # Fields of an agreement whose change may change the coverage of its customer's tickets.
 DECISION_FIELDS = {"state", "date_start", "date_end", "key_user_ids", "type_id", "partner_id"}
 DECISION_FIELDS |= {"company_id"}
+# The lifecycle: the states an agreement may go to from each state (the action_* methods).
+STATE_TRANSITIONS = {
+    "draft": {"active", "cancelled"},
+    "active": {"closed", "cancelled"},
+    "closed": set(),
+    "cancelled": {"draft"},
+}
 
 
 class SupportAgreement(models.Model):
@@ -67,7 +74,7 @@ class SupportAgreement(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Account Manager", default=lambda self: self.env.user, tracking=True
     )
-    note = fields.Html()
+    note = fields.Html(groups="base.group_user", help="Internal notes, not shown to customers.")
     prerequisite_type_id = fields.Many2one(related="type_id.prerequisite_type_id")
     prerequisite_ok = fields.Boolean(
         string="Prerequisite Met",
@@ -218,17 +225,42 @@ class SupportAgreement(models.Model):
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("support.agreement") or "/"
         agreements = super().create(vals_list)
+        # Created in force (a state other than draft): the same checks as the lifecycle.
+        agreements.filtered(
+            lambda a: a.state in ("active", "closed")
+        )._check_prerequisite_for_activation()
         agreements._redecide_tickets(agreements.partner_id)
         return agreements
 
     def write(self, vals):
+        if "state" in vals:
+            self._check_state_transition(vals["state"])
         if not DECISION_FIELDS & set(vals):
             return super().write(vals)
         partners = self.partner_id
+        activated = self.filtered(lambda a: a.state != "active") if vals.get("state") else None
         res = super().write(vals)
         self.invalidate_model(["prerequisite_ok", "prerequisite_warning"])
+        if activated and vals["state"] == "active":
+            activated._check_prerequisite_for_activation()
         self._redecide_tickets(partners | self.partner_id)
         return res
+
+    def _check_state_transition(self, state):
+        """States change only along the lifecycle, whoever writes them and however."""
+        self.check_access("write")
+        labels = dict(self._fields["state"]._description_selection(self.env))
+        for agreement in self:
+            if state != agreement.state and state not in STATE_TRANSITIONS.get(agreement.state, ()):
+                raise UserError(
+                    self.env._(
+                        "Agreement %(agreement)s cannot go from %(old)s to %(new)s: use its "
+                        "Activate, Close, Cancel and Set to Draft buttons.",
+                        agreement=agreement.name,
+                        old=labels.get(agreement.state),
+                        new=labels.get(state, state),
+                    )
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_force(self):
@@ -260,7 +292,7 @@ class SupportAgreement(models.Model):
                         agreement=agreement.name,
                     )
                 )
-        self._check_prerequisite_for_activation()
+        # write() checks the prerequisite, whoever activates and however
         self.write({"state": "active"})
         return True
 
@@ -308,6 +340,7 @@ class SupportAgreement(models.Model):
 
     def action_view_tickets(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "support_contract.support_ticket_action"
         )
@@ -315,11 +348,7 @@ class SupportAgreement(models.Model):
         action["context"] = {"default_partner_id": self.partner_id.id}
         return action
 
-    # --- Cron ---------------------------------------------------------------------------------
-    @api.model
-    def cron_create_patch_tickets(self):
-        return self._cron_create_patch_tickets()
-
+    # --- Cron (private: scheduled actions only, never over RPC) -------------------------------
     @api.model
     def _cron_create_patch_tickets(self, date=None):
         """One covered ticket per month in the company's monthly patch ticket category (a

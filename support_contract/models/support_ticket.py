@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_date
 
+from ..tools.protected_fields import check_protected_values, protect_defaults
+
 OUTCOMES = [
     ("code_error", "Code error identified"),
     ("no_code_error", "No code error identified"),
@@ -132,6 +134,20 @@ class SupportTicket(models.Model):
         "UNIQUE(patch_agreement_id, patch_period)",
         "A source patch installation ticket already exists for this agreement and month.",
     )
+
+    # --- Fields only the server writes ----------------------------------------------------------
+    def _support_protected_fields(self):
+        """Fields nobody writes directly (over any API): the decision of the rules and what the
+        server derives from it. Extended by the addons that add such fields."""
+        return {*DECISION_FIELDS, "patch_agreement_id", "patch_period"}
+
+    def _support_may_write_protected(self):
+        """Whether this call is the server's own path: ``sudo()`` after an explicit check."""
+        return self.env.su
+
+    @api.model
+    def default_get(self, fields):
+        return protect_defaults(self, super().default_get(fields))
 
     # --- Defaults and groups ------------------------------------------------------------------
     @api.model
@@ -497,6 +513,7 @@ class SupportTicket(models.Model):
     # --- CRUD ---------------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        check_protected_values(self, vals_list, create=True)
         self._check_override_access(vals_list)
         self._check_required_inputs(vals_list)
         stages = self.env["support.ticket.stage"].browse(
@@ -514,6 +531,7 @@ class SupportTicket(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        check_protected_values(self, [vals])
         self._check_override_access([vals])
         if self:
             self._check_required_inputs([vals])
@@ -537,6 +555,7 @@ class SupportTicket(models.Model):
     # --- Actions ------------------------------------------------------------------------------
     def action_open_agreement(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "res_model": "support.agreement",

@@ -4,3 +4,4 @@ from . import test_agreement
 from . import test_security
 from . import test_translation
 from . import test_demo
+from . import test_authority

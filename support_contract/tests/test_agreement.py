@@ -124,7 +124,7 @@ class TestAgreement(SupportCase):
         self.assertEqual(tickets.patch_period, self.today.strftime("%Y-%m"))
         count = self.env["support.ticket"].search_count([])
         self.assertFalse(Agreement._cron_create_patch_tickets())
-        Agreement.cron_create_patch_tickets()
+        self.env.ref("support_contract.ir_cron_create_patch_tickets").ir_actions_server_id.run()
         self.assertEqual(self.env["support.ticket"].search_count([]), count)
         next_month = Agreement._cron_create_patch_tickets(self.today + relativedelta(months=1))
         self.assertEqual(len(next_month.filtered(lambda t: t.patch_agreement_id in mine)), 1)

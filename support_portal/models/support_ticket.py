@@ -20,6 +20,14 @@ class SupportTicket(models.Model):
     )
     charge_accepted_date = fields.Datetime(readonly=True, copy=False)
 
+    def _support_protected_fields(self):
+        """The requester's acceptance of the charge is recorded by the portal, not written."""
+        return super()._support_protected_fields() | {
+            "charge_accepted",
+            "charge_accepted_by_id",
+            "charge_accepted_date",
+        }
+
     def _compute_access_url(self):
         super()._compute_access_url()
         for ticket in self:
@@ -247,19 +255,17 @@ class SupportTicket(models.Model):
     def _portal_set_approval(self, approve):
         """Approve or refuse the held work of this ticket as the current portal user.
 
-        Checks the user's own read access and Key User status, then calls the billing
-        methods of support_timesheet with the approving contact in the context.
+        support_timesheet's approval methods check the user's read access and that the user is
+        a Key User of the customer.
         """
         self.ensure_one()
         self.check_access("read")
-        partner = self.env.user.partner_id
-        if not self._portal_can_approve(partner):
+        if not self._portal_can_approve():
             raise AccessError(
                 self.env._("Only a Key User of the customer can approve or refuse work.")
             )
-        ticket = self.sudo().with_context(support_approval_partner_id=partner.id)
-        if ticket.approval_state != "pending":
+        if self.approval_state != "pending":
             raise UserError(self.env._("No work on this request is waiting for approval."))
         if approve:
-            return ticket.action_approve_extra_hours()
-        return ticket.action_refuse_extra_hours()
+            return self.action_approve_extra_hours()
+        return self.action_refuse_extra_hours()

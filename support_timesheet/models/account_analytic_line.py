@@ -2,6 +2,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
+from odoo.addons.support_contract.tools.protected_fields import (
+    check_protected_values,
+    protect_defaults,
+)
+
 BILLING_STATUSES = [
     ("covered", "Covered"),
     ("pack", "Drawn from Pack"),
@@ -104,6 +109,28 @@ class AccountAnalyticLine(models.Model):
             ticket = line.support_ticket_id
             line.support_agreement_type_id = ticket._support_billing_type() if ticket else False
 
+    # ------------------------------------------------------------------ engine's fields
+    def _support_protected_fields(self):
+        """What the billing engine decides for a line, and its invoice link."""
+        return {
+            "support_billing_status",
+            "support_billing_reason",
+            "support_billed_hours",
+            "support_pack_hours",
+            "support_consumption_ids",
+            "support_invoice_line_id",
+            "support_partner_id",
+            "support_category_id",
+            "support_agreement_type_id",
+        }
+
+    def _support_may_write_protected(self):
+        return self.env.su or self._support_is_engine_write()
+
+    @api.model
+    def default_get(self, fields):
+        return protect_defaults(self, super().default_get(fields))
+
     @api.constrains("unit_amount", "support_ticket_id")
     def _check_support_unit_amount(self):
         for line in self:
@@ -170,6 +197,7 @@ class AccountAnalyticLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_protected_values(self, vals_list, create=True)
         self._support_preprocess(vals_list)
         lines = super().create(vals_list)
         lines.support_ticket_id._support_recompute_billing()
@@ -178,6 +206,7 @@ class AccountAnalyticLine(models.Model):
     def write(self, vals):
         if self._support_is_engine_write():
             return super().write(vals)
+        check_protected_values(self, [vals])
         if set(vals) - SYSTEM_FIELDS:
             self._support_check_not_invoiced()
         if vals.get("support_ticket_id"):

@@ -1,7 +1,12 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from odoo.addons.support_contract.tools.protected_fields import (
+    check_protected_values,
+    protect_defaults,
+)
 
 
 class AccountMove(models.Model):
@@ -14,6 +19,34 @@ class AccountMove(models.Model):
         help="The support time or fees this invoice billed were released when it was "
         "cancelled and may be billed again: it cannot be reset to draft.",
     )
+
+    def _support_protected_fields(self):
+        return {"support_released"}
+
+    def _support_may_write_protected(self):
+        return self.env.su
+
+    @api.model
+    def default_get(self, fields):
+        return protect_defaults(self, super().default_get(fields))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_protected_values(self, vals_list, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_protected_values(self, [vals])
+        return super().write(vals)
+
+    @api.model
+    def _support_check_invoicing_rights(self):
+        """Invoicing support time and fees is the accountant's: checked in every method that
+        creates invoices, before it goes on with ``sudo()``."""
+        if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
+            raise AccessError(
+                self.env._("Only users with invoicing rights can invoice support time and fees.")
+            )
 
     # ------------------------------------------------------------------ release of billed work
     def _support_release(self):

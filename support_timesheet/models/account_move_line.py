@@ -1,4 +1,9 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from odoo.addons.support_contract.tools.protected_fields import (
+    check_protected_values,
+    protect_defaults,
+)
 
 
 class AccountMoveLine(models.Model):
@@ -22,7 +27,24 @@ class AccountMoveLine(models.Model):
         "support.agreement.fee.period", "invoice_line_id", string="Fee Periods", readonly=True
     )
 
+    def _support_protected_fields(self):
+        """The links between invoice lines and the support work they bill."""
+        return {"support_ticket_id", "support_timesheet_ids", "support_fee_period_ids"}
+
+    def _support_may_write_protected(self):
+        return self.env.su
+
+    @api.model
+    def default_get(self, fields):
+        return protect_defaults(self, super().default_get(fields))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_protected_values(self, vals_list, create=True)
+        return super().create(vals_list)
+
     def write(self, vals):
+        check_protected_values(self, [vals])
         res = super().write(vals)
         if "quantity" in vals:
             tickets = self.sudo().support_ticket_id

@@ -151,6 +151,8 @@ class SupportAgreement(models.Model):
 
     def action_invoice_monthly_fees(self):
         self.ensure_one()
+        self.check_access("read")
+        self.env["account.move"]._support_check_invoicing_rights()
         if not self.type_id.has_monthly_fee or self.state not in ("active", "closed"):
             raise UserError(
                 self.env._(
@@ -174,15 +176,12 @@ class SupportAgreement(models.Model):
 
     def action_view_fee_periods(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "support_timesheet.support_agreement_fee_period_action"
         )
         action["domain"] = [("agreement_id", "=", self.id)]
         return action
-
-    @api.model
-    def cron_invoice_monthly_fees(self):
-        return self._cron_invoice_monthly_fees()
 
     @api.model
     def _cron_invoice_monthly_fees(self, until=None):

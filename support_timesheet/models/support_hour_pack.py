@@ -2,6 +2,11 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
+from odoo.addons.support_contract.tools.protected_fields import (
+    check_protected_values,
+    protect_defaults,
+)
+
 
 class SupportHourPack(models.Model):
     _name = "support.hour.pack"
@@ -144,13 +149,26 @@ class SupportHourPack(models.Model):
             )
         to_warn.sudo().warning_sent = True
 
+    def _support_protected_fields(self):
+        """The sale that created the pack, the draws and the warning state: the server's."""
+        return {"invoice_line_id", "consumption_ids", "warning_sent"}
+
+    def _support_may_write_protected(self):
+        return self.env.su
+
+    @api.model
+    def default_get(self, fields):
+        return protect_defaults(self, super().default_get(fields))
+
     @api.model_create_multi
     def create(self, vals_list):
+        check_protected_values(self, vals_list, create=True)
         packs = super().create(vals_list)
         packs._support_rebill()
         return packs
 
     def write(self, vals):
+        check_protected_values(self, [vals])
         drawn = self.env["support.ticket"]
         if {"partner_id", "date_start", "date_end", "hours"} & set(vals):
             drawn = self.sudo().consumption_ids.ticket_id
@@ -179,6 +197,7 @@ class SupportHourPack(models.Model):
 
     def action_view_consumption(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "support_timesheet.support_hour_pack_consumption_action"
         )

@@ -5,6 +5,11 @@ from psycopg2 import errors
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.support_contract.tools.protected_fields import (
+    check_protected_values,
+    protect_defaults,
+)
+
 _logger = logging.getLogger(__name__)
 
 # Customers invoiced per committed step of a background run.
@@ -94,10 +99,37 @@ class SupportInvoiceRun(models.Model):
         for run in self:
             run.invoice_count = len(run.invoice_ids)
 
+    # ------------------------------------------------------------------ fields only the run writes
+    def _support_protected_fields(self):
+        """Who runs it, where, and its progress: set by the server. The period, customers and
+        types are the request, given at creation and fixed afterwards."""
+        return {
+            "state",
+            "customers_total",
+            "customers_done",
+            "invoice_ids",
+            "error",
+            "user_id",
+            "company_id",
+            "company_ids",
+        }
+
+    def _support_may_write_protected(self):
+        return self.env.su
+
+    @api.model
+    def default_get(self, fields):
+        return protect_defaults(self, super().default_get(fields))
+
+    def write(self, vals):
+        request = {"date_from", "date_to", "partner_ids", "type_ids"}
+        check_protected_values(self, [vals], fnames=self._support_protected_fields() | request)
+        return super().write(vals)
+
     @api.model_create_multi
     def create(self, vals_list):
-        if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
-            raise AccessError(self.env._("Only accountants can invoice support time."))
+        self.env["account.move"]._support_check_invoicing_rights()
+        check_protected_values(self, vals_list, create=True)
         for vals in vals_list:
             self.env["support.ticket"]._support_check_invoice_period(
                 fields.Date.to_date(vals.get("date_from")), fields.Date.to_date(vals.get("date_to"))
@@ -108,6 +140,7 @@ class SupportInvoiceRun(models.Model):
 
     def action_view_invoices(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account.action_move_out_invoice_type"
         )
@@ -117,16 +150,19 @@ class SupportInvoiceRun(models.Model):
 
     def action_resume(self):
         """Queue a failed run again; it goes on with the customers not invoiced yet."""
+        self.check_access("write")
+        self.env["account.move"]._support_check_invoicing_rights()
         for run in self:
             if run.state != "failed":
                 raise UserError(self.env._("Only a failed run can be resumed."))
-        self.write({"state": "queued", "error": False})
+        self.sudo().write({"state": "queued", "error": False})
         self.env.ref("support_timesheet.ir_cron_support_invoice_run")._trigger()
+        return True
 
     # ------------------------------------------------------------------ scheduled job
     @api.model
     def _cron_process_runs(self):
-        for run in self.search([("state", "in", ("queued", "running"))], order="id"):
+        for run in self.sudo().search([("state", "in", ("queued", "running"))], order="id"):
             run._process()
 
     def _process(self):

@@ -122,6 +122,12 @@ class SupportTicket(models.Model):
         "res.partner", string="Approved/Refused by", readonly=True, copy=False
     )
     approval_date = fields.Datetime(string="Approval Date", readonly=True, copy=False)
+    approval_note = fields.Text(
+        string="Approval Received",
+        readonly=True,
+        copy=False,
+        help="How the customer's answer reached us, when a Support Manager recorded it.",
+    )
     support_invoice_count = fields.Integer(
         string="Invoices", compute="_compute_support_invoice_count"
     )
@@ -186,6 +192,28 @@ class SupportTicket(models.Model):
         for ticket in self:
             ticket.support_invoice_count = data.get(ticket.id, 0)
 
+    def _support_protected_fields(self):
+        """The billing engine's results and the customer's answer on held hours."""
+        return super()._support_protected_fields() | {
+            "pack_consumption_ids",
+            "invoice_line_ids",
+            "hours_logged",
+            "hours_billed",
+            "hours_extra",
+            "hours_from_pack",
+            "hours_to_invoice",
+            "hours_invoiced",
+            "hours_extra_to_invoice",
+            "hours_held",
+            "approval_state",
+            "approval_partner_id",
+            "approval_date",
+            "approval_note",
+        }
+
+    def _support_may_write_protected(self):
+        return super()._support_may_write_protected() or self._support_is_engine_write()
+
     # ------------------------------------------------------------------ project
     def _support_get_project(self):
         """The ticket's project, or its company's Support project (created on demand)."""
@@ -227,40 +255,87 @@ class SupportTicket(models.Model):
         return res
 
     # ------------------------------------------------------------------ approval
-    def _support_approval_partner(self):
-        partner_id = self.env.context.get("support_approval_partner_id")
-        if partner_id:
-            return self.env["res.partner"].browse(partner_id)
-        return self.env.user.partner_id
+    def action_approve_extra_hours(self, partner_id=None, note=None):
+        """The customer approves the hours held beyond its prepaid balance (also after refusing).
 
-    def action_approve_extra_hours(self):
-        partner = self._support_approval_partner()
-        self._support_decide_extra_hours(
-            "approved",
-            ("pending", "refused"),
-            partner,
-            self.env._(
-                "%(partner)s approved the billable hours beyond the prepaid balance.",
-                partner=partner.display_name,
-            ),
-        )
+        A Key User of the customer calls it as themself (the portal); a Support Manager records
+        an approval received another way: ``partner_id`` is the Key User who approved, ``note``
+        says how.
+        """
+        partner, note = self._support_approval_author(partner_id, note)
+        self._support_decide_extra_hours("approved", ("pending", "refused"), partner, note)
         return True
 
-    def action_refuse_extra_hours(self):
-        partner = self._support_approval_partner()
-        self._support_decide_extra_hours(
-            "refused",
-            ("pending",),
-            partner,
-            self.env._(
-                "%(partner)s refused the billable hours beyond the prepaid balance: they "
-                "are not invoiced.",
-                partner=partner.display_name,
-            ),
-        )
+    def action_refuse_extra_hours(self, partner_id=None, note=None):
+        """The customer refuses the held hours: they are not invoiced. Same callers as
+        :meth:`action_approve_extra_hours`."""
+        partner, note = self._support_approval_author(partner_id, note)
+        self._support_decide_extra_hours("refused", ("pending",), partner, note)
         return True
 
-    def _support_decide_extra_hours(self, state, from_states, partner, message):
+    def _support_approval_author(self, partner_id, note):
+        """Who answers for the customer, checked: (Key User contact, note). Never read from the
+        context."""
+        user = self.env.user
+        if user._is_internal():
+            if not user.has_group("support_contract.group_support_manager"):
+                raise AccessError(
+                    self.env._(
+                        "Only the customer's Key User, or a Support Manager recording the "
+                        "customer's answer, can approve or refuse hours beyond the prepaid "
+                        "balance."
+                    )
+                )
+            if not partner_id or not (note or "").strip():
+                raise UserError(
+                    self.env._(
+                        "Record which Key User of the customer answered and how (by phone, "
+                        "e-mail, in a meeting...)."
+                    )
+                )
+            partner = self.env["res.partner"].browse(int(partner_id)).exists()
+        else:
+            self.check_access("read")
+            partner = user.partner_id
+            if partner_id and int(partner_id) != partner.id:
+                raise AccessError(
+                    self.env._("You can only answer for yourself, not for another contact.")
+                )
+            note = False
+        self._support_check_key_user(partner)
+        return partner, note
+
+    def _support_key_user_agreements(self, partner=None):
+        """The agreements in force today of the tickets' customers (naming ``partner`` as a Key
+        User, when given), read with sudo."""
+        today = fields.Date.context_today(self)
+        domain = [
+            ("partner_id", "in", self.sudo().commercial_partner_id.ids),
+            ("state", "=", "active"),
+            ("date_start", "<=", today),
+            "|",
+            ("date_end", "=", False),
+            ("date_end", ">=", today),
+        ]
+        if partner is not None:
+            domain.append(("key_user_ids", "in", partner.ids))
+        return self.env["support.agreement"].sudo().search(domain)
+
+    def _support_check_key_user(self, partner):
+        """``partner`` must be a Key User of each ticket's customer today."""
+        customers = self._support_key_user_agreements(partner).partner_id if partner else None
+        for ticket in self.sudo():
+            if not partner or ticket.commercial_partner_id not in customers:
+                raise AccessError(
+                    self.env._(
+                        "%(contact)s is not a Key User of %(customer)s: only the customer's Key "
+                        "Users can approve or refuse hours beyond the prepaid balance.",
+                        contact=partner.display_name or self.env._("Nobody"),
+                        customer=ticket.commercial_partner_id.display_name,
+                    )
+                )
+
+    def _support_decide_extra_hours(self, state, from_states, partner, note=False):
         """Record the customer's answer on extra hours held for approval, with its author."""
         for ticket in self:
             if ticket.approval_state not in from_states:
@@ -270,14 +345,35 @@ class SupportTicket(models.Model):
                         ticket=ticket.display_name,
                     )
                 )
-        self.write(
+        if state == "approved":
+            message = self.env._(
+                "%(partner)s approved the billable hours beyond the prepaid balance.",
+                partner=partner.display_name,
+            )
+        else:
+            message = self.env._(
+                "%(partner)s refused the billable hours beyond the prepaid balance: they "
+                "are not invoiced.",
+                partner=partner.display_name,
+            )
+        if note:
+            message = self.env._(
+                "%(message)s Recorded by %(user)s: %(note)s",
+                message=message,
+                user=self.env.user.display_name,
+                note=note,
+            )
+        # The caller's rights were checked by _support_approval_author.
+        tickets = self.sudo()
+        tickets.write(
             {
                 "approval_state": state,
                 "approval_partner_id": partner.id,
                 "approval_date": fields.Datetime.now(),
+                "approval_note": note,
             }
         )
-        for ticket in self:
+        for ticket in tickets:
             ticket.message_post(body=message)
 
     # ------------------------------------------------------------------ billing engine
@@ -624,8 +720,7 @@ class SupportTicket(models.Model):
         ``res.partner._prepare_support_invoice_values`` and
         ``_prepare_support_invoice_line_values``.
         """
-        if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
-            raise AccessError(self.env._("Only accountants can invoice support time."))
+        self.env["account.move"]._support_check_invoicing_rights()
         self._support_check_invoice_period(date_from, date_to)
         groups = (
             self.env["account.analytic.line"]
@@ -700,8 +795,14 @@ class SupportTicket(models.Model):
             vals = partner._prepare_support_invoice_values(company, currency, origin)
             vals["invoice_line_ids"] = lines
             move_vals.append(vals)
+        # The caller's invoicing rights were checked by _support_create_invoices; the invoice
+        # lines' links to the tickets are fields only the server writes.
         moves = (
-            self.env["account.move"].with_context(default_move_type="out_invoice").create(move_vals)
+            self.env["account.move"]
+            .sudo()
+            .with_context(default_move_type="out_invoice")
+            .create(move_vals)
+            .sudo(False)
         )
         line_by_ticket = {
             line.support_ticket_id.id: line
@@ -811,6 +912,7 @@ class SupportTicket(models.Model):
     # ------------------------------------------------------------------ actions
     def action_view_support_invoices(self):
         self.ensure_one()
+        self.check_access("read")
         moves = (
             self.env["account.move.line"]
             .sudo()
@@ -826,6 +928,7 @@ class SupportTicket(models.Model):
 
     def action_view_timesheets(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "support_timesheet.account_analytic_line_action_support"
         )

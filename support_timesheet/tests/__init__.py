@@ -9,3 +9,4 @@ from . import test_demo
 
 from . import test_translation
 from . import test_books
+from . import test_authority

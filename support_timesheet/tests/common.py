@@ -106,6 +106,20 @@ class SupportTimesheetCase(TransactionCase):
             }
         )
 
+    @classmethod
+    def _key_user_agreement(cls, customer, key_user):
+        """An On-Demand agreement naming ``key_user``: who may answer on held hours."""
+        agreement = cls.env["support.agreement"].create(
+            {
+                "partner_id": customer.id,
+                "type_id": cls.type_on_demand.id,
+                "date_start": cls.year_ago,
+                "key_user_ids": [(6, 0, key_user.ids)],
+            }
+        )
+        agreement.action_activate()
+        return agreement
+
     def _other_company_user(self, login, groups):
         """A user of a new company only, for the multi-company record rules."""
         company = self.env["res.company"].create({"name": f"Bolag {login}"})

@@ -128,9 +128,8 @@ class TestBilling(SupportTimesheetCase):
         self.assertEqual(ticket.hours_to_invoice, 0.0)
         self.assertEqual(ticket.approval_state, "pending")
         self.assertFalse(self._invoice())
-        ticket.with_context(
-            support_approval_partner_id=self.contact_a.id
-        ).action_approve_extra_hours()
+        self._key_user_agreement(self.cust_a, self.contact_a)
+        ticket.action_approve_extra_hours(partner_id=self.contact_a.id, note="By phone")
         self.assertEqual(ticket.approval_state, "approved")
         self.assertEqual(ticket.approval_partner_id, self.contact_a)
         self.assertEqual(line.support_billing_status, "to_invoice")
@@ -141,12 +140,13 @@ class TestBilling(SupportTimesheetCase):
         ticket = self._ticket(self.contact_a)
         line = self._log(ticket, 1.0)
         self.assertEqual(ticket.approval_state, "pending")
-        ticket.action_refuse_extra_hours()
+        self._key_user_agreement(self.cust_a, self.contact_a)
+        ticket.action_refuse_extra_hours(partner_id=self.contact_a.id, note="By phone")
         self.assertEqual(line.support_billing_status, "refused")
         self.assertEqual(ticket.hours_to_invoice, 0.0)
         self.assertFalse(self._invoice())
         with self.assertRaises(UserError):
-            ticket.action_refuse_extra_hours()
+            ticket.action_refuse_extra_hours(partner_id=self.contact_a.id, note="By phone")
 
     def test_leaks_empty_for_settled_lines(self):
         covered = self._ticket(self.contact_patch, self.cat_tech)

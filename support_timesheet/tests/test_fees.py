@@ -87,12 +87,12 @@ class TestMonthlyFees(SupportTimesheetCase):
 
     def test_scheduled_action(self):
         cron = self.env.ref("support_timesheet.ir_cron_invoice_monthly_fees")
-        self.assertEqual(cron.code.strip(), "model.cron_invoice_monthly_fees()")
+        self.assertEqual(cron.code.strip(), "model._cron_invoice_monthly_fees()")
         self.assertEqual(cron.model_id.model, "support.agreement")
-        self.env["support.agreement"].cron_invoice_monthly_fees()
+        cron.ir_actions_server_id.run()
         self.assertTrue(self.agr.fee_period_ids)
         count = len(self.agr.fee_period_ids)
-        self.env["support.agreement"].cron_invoice_monthly_fees()
+        cron.ir_actions_server_id.run()
         self.assertEqual(len(self.agr.fee_period_ids), count, "never twice for a period")
 
     def test_new_fee_type_invoiced(self):

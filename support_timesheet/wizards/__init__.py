@@ -1,1 +1,2 @@
 from . import support_invoice_create
+from . import support_approval_record
