@@ -7,3 +7,4 @@ from . import support_ticket
 from . import support_hour_pack
 from . import res_company
 from . import res_config_settings
+from . import res_partner

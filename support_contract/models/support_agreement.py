@@ -1,10 +1,14 @@
-from datetime import timedelta
+import datetime
+from operator import itemgetter
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools.misc import format_date
 
+# An agreement in one of these states has been in force: it counts on the dates it runs.
+IN_FORCE_STATES = ("active", "closed")
+ONE_DAY = datetime.timedelta(days=1)
 # Fields of an agreement whose change may change the coverage of its customer's tickets.
 DECISION_FIELDS = {"state", "date_start", "date_end", "key_user_ids", "type_id", "partner_id"}
 DECISION_FIELDS |= {"company_id"}
@@ -83,6 +87,12 @@ class SupportAgreement(models.Model):
         "agreement) is not active for the whole period of this agreement.",
     )
     prerequisite_warning = fields.Text(compute="_compute_prerequisite")
+    is_in_force = fields.Boolean(
+        string="In Force Today",
+        compute="_compute_is_in_force",
+        search="_search_is_in_force",
+        help="Active, or closed, and running today.",
+    )
     ticket_ids = fields.One2many(
         "support.ticket", "coverage_agreement_id", string="Covered Tickets"
     )
@@ -97,71 +107,146 @@ class SupportAgreement(models.Model):
 
     @api.depends("type_id", "partner_id", "date_start", "date_end", "company_id", "state")
     def _compute_prerequisite(self):
-        periods = self._prerequisite_periods()
+        gaps = self._prerequisite_gaps()
         for agreement in self:
-            if not agreement.type_id.prerequisite_type_id or not agreement.partner_id:
-                agreement.prerequisite_ok = True
-                agreement.prerequisite_warning = False
-                continue
-            gap = self._first_uncovered_day(
-                agreement.date_start, agreement.date_end, periods.get(agreement.id, [])
-            )
-            agreement.prerequisite_ok = not gap
-            agreement.prerequisite_warning = gap and self.env._(
+            first_gap = gaps.get(agreement.id)
+            agreement.prerequisite_ok = not first_gap
+            agreement.prerequisite_warning = first_gap and self.env._(
                 "No active %(prerequisite)s of %(customer)s from %(date)s: this agreement covers "
                 "nothing on the days without it, and the tickets of those days are billable.",
                 prerequisite=agreement.type_id.prerequisite_type_id.name,
                 customer=agreement.partner_id.name,
-                date=format_date(self.env, gap),
+                date=format_date(self.env, first_gap[0][0]),
             )
 
-    def _prerequisite_periods(self):
-        """{agreement id: [(start, end or False)]} of the active or closed agreements of the
-        required type of the same customer and company, with one search for ``self``."""
+    def _compute_is_in_force(self):
+        in_force = self._filter_in_force()
+        for agreement in self:
+            agreement.is_in_force = agreement in in_force
+
+    def _search_is_in_force(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        domain = self._get_in_force_domain()
+        if True in value:
+            return Domain.TRUE if False in value else domain
+        return ~domain
+
+    # --- In force, prerequisite (the one definition of each) ---------------------------------
+    @api.model
+    def _get_in_force_domain(self, date_from=None, date_to=None):
+        """Agreements in force on ``date_from`` (default: today), or with ``date_to`` on at
+        least one day from ``date_from`` to ``date_to``: activated (active, or closed after
+        having been in force; never draft or cancelled) and running on that day, both ends
+        included. The decision, the Key User checks, the prerequisite, the portal and the fee
+        run all use this definition."""
+        date_from = date_from or fields.Date.context_today(self)
+        date_to = date_to or date_from
+        return (
+            Domain("state", "in", IN_FORCE_STATES)
+            & Domain("date_start", "<=", date_to)
+            & (Domain("date_end", "=", False) | Domain("date_end", ">=", date_from))
+        )
+
+    def _filter_in_force(self, date_from=None, date_to=None):
+        """The agreements of ``self`` in force on the date (or range), in memory."""
+        return self.filtered_domain(self._get_in_force_domain(date_from, date_to))
+
+    def _prerequisite_agreements(self, date_from=None, date_to=None):
+        """{agreement id: the agreements meeting its prerequisite on at least one day of
+        [date_from, date_to] (default: today; ``date_to`` False: open-ended)}, with one
+        search for ``self``. An agreement meets the prerequisite of another when it is of the
+        required type, of the same customer and company, and in force. Agreements whose type
+        requires nothing are left out."""
         needing = self.filtered(lambda a: a.type_id.prerequisite_type_id and a.partner_id)
         if not needing:
             return {}
+        date_from = date_from or fields.Date.context_today(self)
+        date_to = date_from if date_to is None else date_to
         others = self.sudo().search_fetch(
-            [
-                ("partner_id", "in", needing.partner_id.ids),
-                ("type_id", "in", needing.type_id.prerequisite_type_id.ids),
-                ("state", "in", ("active", "closed")),
-            ],
+            Domain("partner_id", "in", needing.partner_id.ids)
+            & Domain("type_id", "in", needing.type_id.prerequisite_type_id.ids)
+            & self._get_in_force_domain(date_from, date_to or datetime.date.max),
             ["partner_id", "type_id", "date_start", "date_end", "company_id"],
         )
-        grouped = {}
-        for other in others:
-            key = (other.partner_id.id, other.type_id.id, other.company_id.id)
-            grouped.setdefault(key, []).append((other.date_start, other.date_end))
-        return {
-            agreement.id: grouped.get(
-                (
-                    agreement.partner_id.id,
-                    agreement.type_id.prerequisite_type_id.id,
-                    agreement.company_id.id,
-                ),
-                [],
+        return {agreement.id: agreement._prerequisite_among(others) for agreement in needing}
+
+    def _prerequisite_among(self, agreements):
+        """The agreements of ``agreements`` that meet the prerequisite of this one when they
+        are in force."""
+        self.ensure_one()
+        required = self.type_id.prerequisite_type_id
+        return agreements.filtered(
+            lambda other: other.type_id == required
+            and other.partner_id == self.partner_id
+            and other.company_id == self.company_id
+        )
+
+    def _prerequisite_gaps(self, date_from=None, date_to=None, agreements=None):
+        """{agreement id: [(first day, last day or False)]}: the periods of [date_from,
+        date_to] on which the prerequisite of each agreement of ``self`` is not met (default:
+        the agreement's own dates; ``date_to`` empty with ``date_from`` given: open-ended).
+        An agreement whose type requires nothing has no gap. ``agreements``: agreements
+        already read (in force on the dates asked) to look in instead of searching."""
+        result = {}
+        needing = self.filtered(
+            lambda a: a.type_id.prerequisite_type_id and a.partner_id and a.date_start
+        )
+        if agreements is None and needing:
+            if date_from:
+                found = needing._prerequisite_agreements(date_from, date_to)
+            else:
+                ends = needing.mapped("date_end")
+                found = needing._prerequisite_agreements(
+                    min(needing.mapped("date_start")), all(ends) and max(ends)
+                )
+        for agreement in self:
+            if agreement not in needing:
+                result[agreement.id] = []
+                continue
+            if agreements is None:
+                others = found.get(agreement.id, self.browse())
+            else:
+                others = agreement._prerequisite_among(agreements)
+            start = date_from or agreement.date_start
+            end = date_to if date_from else agreement.date_end
+            result[agreement.id] = self._uncovered_periods(
+                start, end, [(other.date_start, other.date_end) for other in others]
             )
-            for agreement in needing
-        }
+        return result
+
+    def _is_prerequisite_met(self, date=None, agreements=None):
+        """Whether the prerequisite of this agreement is met on ``date`` (default: today)."""
+        self.ensure_one()
+        date = date or fields.Date.context_today(self)
+        return not self._prerequisite_gaps(date, date, agreements)[self.id]
+
+    @api.model
+    def _uncovered_periods(self, date_from, date_to, periods):
+        """The periods (first, last) of [date_from, date_to] (date_to False: open-ended; then
+        the last period may end False) that none of ``periods`` (start, end or False) covers."""
+        gaps = []
+        day = date_from
+        for start, end in sorted(periods, key=itemgetter(0)):
+            if date_to and day > date_to:
+                return gaps
+            if start > day:
+                if date_to and start > date_to:
+                    break
+                gaps.append((day, start - ONE_DAY))
+            if not end:
+                return gaps
+            day = max(day, end + ONE_DAY)
+        if not date_to or day <= date_to:
+            gaps.append((day, date_to))
+        return gaps
 
     @api.model
     def _first_uncovered_day(self, date_start, date_end, periods):
         """First day of [date_start, date_end] (date_end empty: open-ended) that none of
         ``periods`` (start, end-or-False) covers, or False."""
-        day = date_start
-        for start, end in sorted(periods, key=lambda period: period[0]):
-            if start > day:
-                break
-            if not end:
-                return False
-            if end >= day:
-                day = end + timedelta(days=1)
-            if date_end and day > date_end:
-                return False
-        if date_end and day > date_end:
-            return False
-        return day
+        gaps = self._uncovered_periods(date_start, date_end, periods)
+        return gaps[0][0] if gaps else False
 
     def _compute_ticket_count(self):
         counts = dict(
@@ -352,8 +437,8 @@ class SupportAgreement(models.Model):
     @api.model
     def _cron_create_patch_tickets(self, date=None):
         """One covered ticket per month in the company's monthly patch ticket category (a
-        setting) for each active agreement whose type includes that category; running it again
-        in the same month creates nothing."""
+        setting) for each agreement in force whose type includes that category and whose
+        prerequisite is met; running it again in the same month creates nothing."""
         day = fields.Date.to_date(date) or fields.Date.context_today(self)
         period = day.strftime("%Y-%m")
         companies = (
@@ -362,9 +447,7 @@ class SupportAgreement(models.Model):
         if not companies:
             return self.env["support.ticket"]
         agreements = self.sudo().search(
-            Domain("state", "=", "active")
-            & Domain("date_start", "<=", day)
-            & (Domain("date_end", "=", False) | Domain("date_end", ">=", day))
+            self._get_in_force_domain(day)
             & Domain.OR(
                 Domain("company_id", "=", company.id)
                 & Domain(
@@ -385,11 +468,8 @@ class SupportAgreement(models.Model):
             .patch_agreement_id.ids
         )
         agreements = agreements.filtered(lambda a: a.id not in done)
-        periods = agreements._prerequisite_periods()
-        agreements = agreements.filtered(
-            lambda a: not a.type_id.prerequisite_type_id
-            or not self._first_uncovered_day(day, day, periods.get(a.id, []))
-        )
+        gaps = agreements._prerequisite_gaps(day, day)
+        agreements = agreements.filtered(lambda a: not gaps[a.id])
         tickets = self.env["support.ticket"]
         for company, company_agreements in agreements.grouped("company_id").items():
             category = company.support_patch_category_id

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools.misc import format_date
 
 from ..tools.protected_fields import check_protected_values, protect_defaults
@@ -225,19 +226,15 @@ class SupportTicket(models.Model):
         commercial_partners = env["res.partner"].union(*commercial.values())
         commercial_partners.fetch(["name"])
         dates = [fields.Date.to_date(vals.get("request_date")) or today for vals in values_list]
-        agreements = env["support.agreement"].search_fetch(
-            [
-                ("partner_id", "in", commercial_partners.ids),
-                ("state", "in", ("active", "closed")),
-                ("date_start", "<=", max(dates)),
-                "|",
-                ("date_end", "=", False),
-                ("date_end", ">=", min(dates)),
-            ],
+        Agreement = env["support.agreement"]
+        agreements = Agreement.search_fetch(
+            Domain("partner_id", "in", commercial_partners.ids)
+            & Agreement._get_in_force_domain(min(dates), max(dates)),
             [
                 "name",
                 "partner_id",
                 "type_id",
+                "state",
                 "date_start",
                 "date_end",
                 "company_id",
@@ -247,9 +244,10 @@ class SupportTicket(models.Model):
         )
         agreements.type_id.fetch(["name", "prerequisite_type_id"])
         agreements.key_user_ids.fetch(["name"])
-        by_partner = {}
-        for agreement in agreements:
-            by_partner.setdefault(agreement.partner_id.id, []).append(agreement)
+        by_partner = {
+            partner.id: partner_agreements
+            for partner, partner_agreements in agreements.grouped("partner_id").items()
+        }
         categories = env["support.service.category"].browse(
             {vals["category_id"] for vals in values_list if vals.get("category_id")}
         )
@@ -261,6 +259,8 @@ class SupportTicket(models.Model):
             "today": today,
             "commercial": commercial,
             "by_partner": by_partner,
+            "in_force": {},
+            "key_user_of": {},
             "matrix": {(rule.category_id.id, rule.type_id.id): rule.mode for rule in rules},
             "outcomes": dict(self._fields["outcome"]._description_selection(self.env)),
         }
@@ -283,14 +283,7 @@ class SupportTicket(models.Model):
             return result
         day = fields.Date.to_date(vals.get("request_date")) or data["today"]
         customer = data["commercial"].get(partner.id) or partner
-        company_id = vals.get("company_id")
-        agreements = [
-            agreement
-            for agreement in data["by_partner"].get(customer.id, [])
-            if (not company_id or agreement.company_id.id == company_id)
-            and agreement.date_start <= day
-            and (not agreement.date_end or agreement.date_end >= day)
-        ]
+        agreements = self._coverage_agreements_on(data, customer, vals.get("company_id"), day)
         if not agreements:
             result["reason"] = self.env._(
                 "Billable: %(customer)s has no active support agreement on %(date)s, so "
@@ -300,9 +293,12 @@ class SupportTicket(models.Model):
                 category=category.name,
             )
             return result
-        type_ids = {agreement.type_id.id for agreement in agreements}
+        key = (partner.id, customer.id, vals.get("company_id"), day)
+        if key not in data["key_user_of"]:
+            data["key_user_of"][key] = partner._support_key_user_agreements(day, agreements)
+        context = {"in_force": agreements, "key_user_of": data["key_user_of"][key]}
         verdicts = [
-            self._coverage_verdict(agreement, category, partner, day, vals, data, type_ids)
+            self._coverage_verdict(agreement, category, partner, day, vals, data, context)
             for agreement in agreements
         ]
         covered = [verdict for verdict in verdicts if verdict["coverage"] == "covered"]
@@ -324,8 +320,22 @@ class SupportTicket(models.Model):
         )
         return result
 
-    def _coverage_verdict(self, agreement, category, partner, day, vals, data, type_ids):
-        """What one agreement says about one request; the lowest rank explains the decision."""
+    @api.model
+    def _coverage_agreements_on(self, data, customer, company_id, day):
+        """The agreements of ``customer`` (of ``company_id`` when given) in force on ``day``,
+        among those `_load_coverage_data` read."""
+        key = (customer.id, company_id, day)
+        if key not in data["in_force"]:
+            agreements = data["by_partner"].get(customer.id, self.env["support.agreement"])
+            if company_id:
+                agreements = agreements.filtered(lambda a: a.company_id.id == company_id)
+            data["in_force"][key] = agreements._filter_in_force(day)
+        return data["in_force"][key]
+
+    def _coverage_verdict(self, agreement, category, partner, day, vals, data, context):
+        """What one agreement says about one request; the lowest rank explains the decision.
+        ``context``: ``in_force``, the customer's agreements in force on the day, and
+        ``key_user_of``, those naming the requester a Key User."""
         agreement_type = agreement.type_id
         mode = data["matrix"].get((category.id, agreement_type.id), "billable")
         params = {
@@ -336,7 +346,7 @@ class SupportTicket(models.Model):
         rank_key = (agreement.date_start, agreement.id)
         verdict = {"agreement": agreement, "mode": mode, "coverage": "billable"}
         prerequisite = agreement_type.prerequisite_type_id
-        lapsed = prerequisite and prerequisite.id not in type_ids
+        lapsed = prerequisite and not agreement._is_prerequisite_met(day, context["in_force"])
         if mode == "separate":
             reason = self.env._(
                 "Billable: “%(category)s” is always charged separately, whatever the agreement.",
@@ -361,7 +371,7 @@ class SupportTicket(models.Model):
                 **params,
             )
             return dict(verdict, rank=(50, *rank_key), reason=reason)
-        if mode == "key_user" and partner not in agreement.key_user_ids:
+        if mode == "key_user" and agreement not in context["key_user_of"]:
             reason = self.env._(
                 "Billable: “%(category)s” is included in %(type)s %(agreement)s only for its Key "
                 "Users (%(key_users)s); %(requester)s is not a Key User.",

@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
@@ -72,6 +73,48 @@ class TestAgreement(SupportCase):
         self.assertEqual(gap(d, d + 9 * day, [(d, d + 3 * day), (d + 5 * day, False)]), d + 4 * day)
         self.assertEqual(gap(d, d, []), d)
         self.assertFalse(gap(d, d + 3 * day, [(d - day, d + 3 * day)]))
+
+    def test_uncovered_periods(self):
+        gaps = self.env["support.agreement"]._uncovered_periods
+        d = self.today
+        day = relativedelta(days=1)
+        self.assertEqual(gaps(d, d + 9 * day, []), [(d, d + 9 * day)])
+        self.assertEqual(
+            gaps(d, d + 9 * day, [(d + 2 * day, d + 3 * day), (d + 6 * day, d + 20 * day)]),
+            [(d, d + day), (d + 4 * day, d + 5 * day)],
+        )
+        self.assertEqual(gaps(d, False, [(d - day, d + 3 * day)]), [(d + 4 * day, False)])
+        self.assertEqual(gaps(d, d, [(d + day, False)]), [(d, d)])
+        self.assertEqual(gaps(d, False, [(d, False)]), [])
+
+    def test_in_force_and_key_user_on_a_date(self):
+        """In force: active or closed, on the days it runs; a Key User is named on one."""
+        Agreement = self.env["support.agreement"]
+        before = self.year_ago - relativedelta(days=1)
+        in_force = Agreement.search(
+            Agreement._get_in_force_domain() & Domain("partner_id", "=", self.cust_lapsed.id)
+        )
+        self.assertEqual(in_force, self.agr_lapsed, "the patch agreement ended a month ago")
+        self.assertEqual(
+            self.agr_lapsed_patch._filter_in_force(self.today - relativedelta(months=2)),
+            self.agr_lapsed_patch,
+        )
+        self.assertFalse(self.agr_lapsed._filter_in_force(before))
+        self.assertTrue(self.maint_key._is_support_key_user())
+        self.assertTrue(self.maint_key._is_support_key_user(self.day))
+        self.assertFalse(self.maint_key._is_support_key_user(before))
+        self.assertFalse(self.contact[self.cust_maint]._is_support_key_user())
+        self.assertEqual(self.cust_maint.support_key_user_ids, self.maint_key)
+        self.assertEqual(
+            self.env["res.partner"].search([("support_key_user_ids", "in", self.maint_key.ids)]),
+            self.cust_maint,
+        )
+        self.agr_maint.action_cancel()
+        self.assertFalse(self.maint_key._is_support_key_user(self.day))
+        self.assertFalse(self.cust_maint.support_key_user_ids)
+        self.assertFalse(
+            self.env["res.partner"].search([("support_key_user_ids", "in", self.maint_key.ids)])
+        )
 
     def test_lapsed_prerequisite_warning(self):
         self.assertFalse(self.agr_lapsed.prerequisite_ok)

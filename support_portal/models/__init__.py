@@ -1,4 +1,3 @@
-from . import res_partner
 from . import support_agreement
 from . import support_hour_pack
 from . import support_ticket

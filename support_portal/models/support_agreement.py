@@ -30,29 +30,17 @@ class SupportAgreement(models.Model):
         return groups
 
     def _portal_prerequisite_status(self, date=None):
-        """Whether the agreement type's prerequisite is met for this customer on `date`.
+        """Whether the agreement type's prerequisite is met for this customer on `date`
+        (default: today), as the coverage decision sees it.
 
         :return: dict ``{'required': agreement type or empty, 'met': bool,
-            'agreements': active prerequisite agreements}``
+            'agreements': the agreements meeting it on that date}``
         """
         self.ensure_one()
         date = date or fields.Date.context_today(self)
-        required = self.type_id.prerequisite_type_id
-        agreements = self.browse()
-        if required:
-            agreements = self.search(
-                [
-                    ("partner_id", "=", self.partner_id.id),
-                    ("type_id", "=", required.id),
-                    ("state", "=", "active"),
-                    ("date_start", "<=", date),
-                    "|",
-                    ("date_end", "=", False),
-                    ("date_end", ">=", date),
-                ]
-            )
+        agreements = self._prerequisite_agreements(date).get(self.id, self.browse())
         return {
-            "required": required,
-            "met": bool(agreements) or not required,
-            "agreements": agreements,
+            "required": self.type_id.prerequisite_type_id,
+            "met": self._is_prerequisite_met(date, agreements),
+            "agreements": agreements.with_env(self.env),
         }

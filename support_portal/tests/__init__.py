@@ -1,3 +1,4 @@
+from . import test_one_rule
 from . import test_portal_models
 from . import test_portal_performance
 from . import test_portal_routes

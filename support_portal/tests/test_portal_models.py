@@ -1,3 +1,5 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import TransactionCase, tagged
@@ -162,7 +164,10 @@ class TestPortalModels(SupportPortalFixture, TransactionCase):
         self.assertTrue(status["met"])
         self.assertEqual(status["agreements"], self.agr_a_patch)
         self.agr_a_patch.action_close()
-        self.assertFalse(self.agr_a_maint._portal_prerequisite_status()["met"])
+        # Closing keeps the patch agreement in force until its end date, today, as the
+        # decision does: the prerequisite is missing from tomorrow.
+        tomorrow = self.today + relativedelta(days=1)
+        self.assertFalse(self.agr_a_maint._portal_prerequisite_status(tomorrow)["met"])
 
     def test_customer_pricelist_rate_quoted_and_invoiced(self):
         """A customer with its own pricelist is quoted and invoiced its rate; others the list

@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero, float_round
 
+from odoo.addons.support_contract.models.support_agreement import IN_FORCE_STATES
+
 _logger = logging.getLogger(__name__)
 
 
@@ -72,7 +74,7 @@ class SupportAgreement(models.Model):
         """
         until = until or fields.Date.context_today(self)
         agreements = self.filtered(
-            lambda a: a.state in ("active", "closed")
+            lambda a: a.state in IN_FORCE_STATES
             and a.type_id.has_monthly_fee
             and not float_is_zero(a.monthly_fee, precision_digits=2)
         )
@@ -153,7 +155,7 @@ class SupportAgreement(models.Model):
         self.ensure_one()
         self.check_access("read")
         self.env["account.move"]._support_check_invoicing_rights()
-        if not self.type_id.has_monthly_fee or self.state not in ("active", "closed"):
+        if not self.type_id.has_monthly_fee or self.state not in IN_FORCE_STATES:
             raise UserError(
                 self.env._(
                     "Only active or closed agreements of a type with a monthly fee are invoiced "
@@ -186,7 +188,7 @@ class SupportAgreement(models.Model):
     @api.model
     def _cron_invoice_monthly_fees(self, until=None):
         agreements = self.sudo().search(
-            [("state", "in", ("active", "closed")), ("type_id.has_monthly_fee", "=", True)]
+            [("state", "in", IN_FORCE_STATES), ("type_id.has_monthly_fee", "=", True)]
         )
         moves = self.env["account.move"]
         for company in agreements.company_id:
