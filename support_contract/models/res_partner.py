@@ -16,7 +16,7 @@ class ResPartner(models.Model):
         string="Key Users Today",
         compute="_compute_support_key_user_ids",
         search="_search_support_key_user_ids",
-        help="Contacts of this customer who are Key Users today (see _is_support_key_user).",
+        help="Contacts of this customer named Key User on one of its agreements in force today.",
     )
 
     # --- Key User on a date (the one definition) ----------------------------------------------
@@ -43,6 +43,12 @@ class ResPartner(models.Model):
         """Whether this contact is a Key User of its customer on ``date`` (default: today)."""
         return bool(self._support_key_user_agreements(date))
 
+    @api.depends(
+        "support_agreement_ids.state",
+        "support_agreement_ids.date_start",
+        "support_agreement_ids.date_end",
+        "support_agreement_ids.key_user_ids",
+    )
     def _compute_support_key_user_ids(self):
         Agreement = self.env["support.agreement"].sudo()
         agreements = Agreement.search(

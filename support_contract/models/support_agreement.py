@@ -111,7 +111,7 @@ class SupportAgreement(models.Model):
         for agreement in self:
             first_gap = gaps.get(agreement.id)
             agreement.prerequisite_ok = not first_gap
-            agreement.prerequisite_warning = first_gap and self.env._(
+            agreement.prerequisite_warning = bool(first_gap) and self.env._(
                 "No active %(prerequisite)s of %(customer)s from %(date)s: this agreement covers "
                 "nothing on the days without it, and the tickets of those days are billable.",
                 prerequisite=agreement.type_id.prerequisite_type_id.name,

@@ -4,6 +4,7 @@ from odoo.fields import Domain
 from odoo.tools.misc import format_date
 
 from ..tools.protected_fields import check_protected_values, protect_defaults
+from .support_coverage_rule import COVERAGE_MODES, INCLUDED_MODES
 
 OUTCOMES = [
     ("code_error", "Code error identified"),
@@ -15,10 +16,39 @@ COVERAGES = [("covered", "Covered"), ("billable", "Billable")]
 # Outcomes after which an included (or Key User) category is charged: "analysis of your
 # process, data or use of the system where no code error is identified" is always charged.
 CHARGED_OUTCOMES = ("no_code_error", "user_error")
+# Why the rules decided as they did: stored on the ticket, the reason is written from it in the
+# reader's language (_render_coverage_reason).
+COVERAGE_CAUSES = [
+    ("included", "Included in the agreement"),
+    ("key_user", "Included for Key Users, asked by one"),
+    ("charged_outcome", "Resolved without a code error"),
+    ("lapsed", "Prerequisite lapsed"),
+    ("not_key_user", "Included for Key Users only"),
+    ("separate", "Always charged separately"),
+    ("not_included", "Not included in the agreement"),
+    ("not_included_any", "Not included in any agreement"),
+    ("no_agreement", "No agreement in force"),
+    ("incomplete", "Requester or category missing"),
+]
+# Ranks of what one agreement says about a request, lowest first: among the agreements that
+# cover it the lowest rank covers it; when none does, the lowest rank explains why.
+RANK_INCLUDED = 0  # covered: the category is included
+RANK_KEY_USER = 1  # covered: included for Key Users, and a Key User asked
+RANK_CHARGED_OUTCOME = 0  # billable: included, but resolved without a code error
+RANK_LAPSED = 10  # billable: included, but the agreement's prerequisite lapsed
+RANK_NOT_KEY_USER = 20  # billable: included for Key Users only
+RANK_SEPARATE = 30  # billable: always charged separately
+RANK_LAPSED_NOT_INCLUDED = 45  # billable: not included, and the prerequisite lapsed too
+RANK_NOT_INCLUDED = 50  # billable: not included
+# From this rank on no agreement would have covered the request: the reason names them all.
+RANK_NAME_ALL = 40
+# The stored results of the decision (re-computed together).
 DECISION_FIELDS = (
     "coverage_decided",
     "coverage_agreement_id",
-    "coverage_reason",
+    "coverage_cause",
+    "coverage_deciding_agreement_id",
+    "coverage_reason_agreement_ids",
     "coverage_mode",
     "coverage",
 )
@@ -92,17 +122,43 @@ class SupportTicket(models.Model):
         tracking=True,
         index="btree_not_null",
     )
-    coverage_reason = fields.Text(compute="_compute_coverage_decision", store=True)
     coverage_mode = fields.Selection(
-        [
-            ("included", "Included"),
-            ("key_user", "Included for Key Users"),
-            ("billable", "Billable"),
-            ("separate", "Always Charged Separately"),
-        ],
+        COVERAGE_MODES,
         string="Deciding Rule",
         compute="_compute_coverage_decision",
         store=True,
+        tracking=True,
+    )
+    coverage_cause = fields.Selection(
+        COVERAGE_CAUSES,
+        string="Deciding Cause",
+        compute="_compute_coverage_decision",
+        store=True,
+        tracking=True,
+    )
+    coverage_deciding_agreement_id = fields.Many2one(
+        "support.agreement",
+        string="Deciding Agreement",
+        compute="_compute_coverage_decision",
+        store=True,
+        tracking=True,
+        index="btree_not_null",
+        help="The agreement whose rule decided, covering or not.",
+    )
+    coverage_reason_agreement_ids = fields.Many2many(
+        "support.agreement",
+        "support_ticket_reason_agreement_rel",
+        "ticket_id",
+        "agreement_id",
+        string="Agreements Named",
+        compute="_compute_coverage_decision",
+        store=True,
+        help="The agreements the reason names when none of them includes the category.",
+    )
+    coverage_reason = fields.Text(
+        compute="_compute_coverage_reason",
+        help="Why the rules decided so, in the reader's language, written from the stored "
+        "facts of the decision.",
     )
     coverage_override = fields.Selection(
         COVERAGES,
@@ -140,7 +196,7 @@ class SupportTicket(models.Model):
     def _support_protected_fields(self):
         """Fields nobody writes directly (over any API): the decision of the rules and what the
         server derives from it. Extended by the addons that add such fields."""
-        return {*DECISION_FIELDS, "patch_agreement_id", "patch_period"}
+        return {*DECISION_FIELDS, "coverage_reason", "patch_agreement_id", "patch_period"}
 
     def _support_may_write_protected(self):
         """Whether this call is the server's own path: ``sudo()`` after an explicit check."""
@@ -182,12 +238,41 @@ class SupportTicket(models.Model):
         "company_id",
     )
     def _compute_coverage_decision(self):
-        decisions = self._decide_coverage(self._prepare_coverage_values())
+        decisions = self._decide_coverage(self._prepare_coverage_values(), render=False)
         for ticket, decision in zip(self, decisions, strict=True):
             ticket.coverage_decided = decision["coverage"]
             ticket.coverage_agreement_id = decision["agreement_id"]
-            ticket.coverage_reason = decision["reason"]
             ticket.coverage_mode = decision["mode"]
+            ticket.coverage_cause = decision["cause"]
+            ticket.coverage_deciding_agreement_id = decision["deciding_agreement_id"]
+            ticket.coverage_reason_agreement_ids = decision["reason_agreement_ids"]
+
+    @api.depends(
+        "coverage_cause",
+        "coverage_deciding_agreement_id",
+        "coverage_reason_agreement_ids",
+        "category_id",
+        "partner_id",
+        "commercial_partner_id",
+        "request_date",
+        "outcome",
+    )
+    @api.depends_context("lang")
+    def _compute_coverage_reason(self):
+        for ticket in self:
+            facts = ticket.sudo()
+            ticket.coverage_reason = self._render_coverage_reason(
+                {
+                    "cause": facts.coverage_cause,
+                    "agreement": facts.coverage_deciding_agreement_id,
+                    "agreements": facts.coverage_reason_agreement_ids,
+                    "category": facts.category_id,
+                    "requester": facts.partner_id,
+                    "customer": facts.commercial_partner_id or facts.partner_id,
+                    "date": facts.request_date,
+                    "outcome": facts.outcome,
+                }
+            )
 
     @api.depends_context("uid")
     def _compute_can_override(self):
@@ -199,12 +284,14 @@ class SupportTicket(models.Model):
             ticket.coverage = ticket.coverage_override or ticket.coverage_decided
 
     @api.model
-    def _decide_coverage(self, values_list):
+    def _decide_coverage(self, values_list, render=True):
         """Decide the coverage of requests given as plain values, in batch.
 
         ``values_list``: dicts with ``partner_id``, ``category_id``, ``request_date``,
         ``outcome`` and ``company_id`` (ids, date). Returns one dict per input:
-        ``{'coverage', 'agreement_id', 'reason', 'mode', 'key_user_ids', 'deciding_agreement_id'}``.
+        ``{'coverage', 'agreement_id', 'mode', 'cause', 'deciding_agreement_id',
+        'reason_agreement_ids', 'key_user_ids', 'reason'}``; ``reason`` is written in the
+        language of ``self.env`` (empty unless ``render``).
         A fixed number of queries whatever the batch size: the agreements of all the customers
         with one search, the matrix with one read, then plain Python per request.
         """
@@ -212,7 +299,28 @@ class SupportTicket(models.Model):
         if not values_list:
             return []
         data = self._load_coverage_data(values_list)
-        return [self._decide_one_coverage(vals, data) for vals in values_list]
+        decisions = [self._decide_one_coverage(vals, data) for vals in values_list]
+        if render:
+            Agreement = self.env["support.agreement"].sudo()
+            for vals, decision in zip(values_list, decisions, strict=True):
+                partner = decision.pop("requester")
+                decision["reason"] = self._render_coverage_reason(
+                    {
+                        "cause": decision["cause"],
+                        "agreement": Agreement.browse(decision["deciding_agreement_id"]),
+                        "agreements": Agreement.browse(decision["reason_agreement_ids"]),
+                        "category": decision.pop("category"),
+                        "requester": partner,
+                        "customer": data["commercial"].get(partner.id) or partner,
+                        "date": decision.pop("date"),
+                        "outcome": vals.get("outcome"),
+                    }
+                )
+        else:
+            for decision in decisions:
+                for key in ("requester", "category", "date"):
+                    decision.pop(key)
+        return decisions
 
     @api.model
     def _load_coverage_data(self, values_list):
@@ -262,43 +370,38 @@ class SupportTicket(models.Model):
             "in_force": {},
             "key_user_of": {},
             "matrix": {(rule.category_id.id, rule.type_id.id): rule.mode for rule in rules},
-            "outcomes": dict(self._fields["outcome"]._description_selection(self.env)),
         }
 
     def _decide_one_coverage(self, vals, data):
+        """The decision for one request, as facts (no sentence)."""
         partner = self.env["res.partner"].sudo().browse(vals.get("partner_id") or [])
         category = self.env["support.service.category"].sudo().browse(vals.get("category_id") or [])
+        day = fields.Date.to_date(vals.get("request_date")) or data["today"]
         result = {
             "coverage": "billable",
             "agreement_id": False,
             "deciding_agreement_id": False,
-            "reason": "",
+            "reason_agreement_ids": [],
             "mode": False,
+            "cause": "incomplete",
             "key_user_ids": [],
+            "requester": partner,
+            "category": category,
+            "date": day,
         }
         if not partner or not category:
-            result["reason"] = self.env._(
-                "Billable until decided: choose the requester and the service category."
-            )
             return result
-        day = fields.Date.to_date(vals.get("request_date")) or data["today"]
         customer = data["commercial"].get(partner.id) or partner
         agreements = self._coverage_agreements_on(data, customer, vals.get("company_id"), day)
         if not agreements:
-            result["reason"] = self.env._(
-                "Billable: %(customer)s has no active support agreement on %(date)s, so "
-                "“%(category)s” is charged by the hour.",
-                customer=customer.name,
-                date=format_date(self.env, day),
-                category=category.name,
-            )
+            result["cause"] = "no_agreement"
             return result
         key = (partner.id, customer.id, vals.get("company_id"), day)
         if key not in data["key_user_of"]:
             data["key_user_of"][key] = partner._support_key_user_agreements(day, agreements)
         context = {"in_force": agreements, "key_user_of": data["key_user_of"][key]}
         verdicts = [
-            self._coverage_verdict(agreement, category, partner, day, vals, data, context)
+            self._coverage_verdict(agreement, category, day, vals, data, context)
             for agreement in agreements
         ]
         covered = [verdict for verdict in verdicts if verdict["coverage"] == "covered"]
@@ -307,14 +410,16 @@ class SupportTicket(models.Model):
             result["agreement_id"] = chosen["agreement"].id
         else:
             chosen = min(verdicts, key=lambda v: v["rank"])
-            if chosen["rank"][0] >= 40:
-                # Nothing covers it: name every agreement that was looked at.
+            if chosen["rank"][0] >= RANK_NAME_ALL:
+                # Nothing would cover it: name every agreement of that rank.
                 same = [v for v in verdicts if v["rank"][0] == chosen["rank"][0]]
-                chosen = dict(chosen, reason=self._coverage_reason_billable(same, category))
+                if len(same) > 1:
+                    chosen = dict(chosen, cause="not_included_any")
+                    result["reason_agreement_ids"] = [v["agreement"].id for v in same]
         result.update(
             coverage=chosen["coverage"],
             deciding_agreement_id=chosen["agreement"].id,
-            reason=chosen["reason"],
+            cause=chosen["cause"],
             mode=chosen["mode"],
             key_user_ids=chosen["agreement"].key_user_ids.ids,
         )
@@ -332,91 +437,118 @@ class SupportTicket(models.Model):
             data["in_force"][key] = agreements._filter_in_force(day)
         return data["in_force"][key]
 
-    def _coverage_verdict(self, agreement, category, partner, day, vals, data, context):
-        """What one agreement says about one request; the lowest rank explains the decision.
-        ``context``: ``in_force``, the customer's agreements in force on the day, and
-        ``key_user_of``, those naming the requester a Key User."""
-        agreement_type = agreement.type_id
-        mode = data["matrix"].get((category.id, agreement_type.id), "billable")
-        params = {
-            "category": category.name,
-            "type": agreement_type.name,
-            "agreement": agreement.name,
-        }
+    def _coverage_verdict(self, agreement, category, day, vals, data, context):
+        """What one agreement says about one request: coverage, cause and rank (the lowest
+        rank decides). ``context``: ``in_force``, the customer's agreements in force on the
+        day, and ``key_user_of``, those naming the requester a Key User."""
+        mode = data["matrix"].get((category.id, agreement.type_id.id), "billable")
         rank_key = (agreement.date_start, agreement.id)
-        verdict = {"agreement": agreement, "mode": mode, "coverage": "billable"}
-        prerequisite = agreement_type.prerequisite_type_id
-        lapsed = prerequisite and not agreement._is_prerequisite_met(day, context["in_force"])
+
+        def verdict(cause, rank, coverage="billable"):
+            return {
+                "agreement": agreement,
+                "mode": mode,
+                "coverage": coverage,
+                "cause": cause,
+                "rank": (rank, *rank_key),
+            }
+
         if mode == "separate":
-            reason = self.env._(
-                "Billable: “%(category)s” is always charged separately, whatever the agreement.",
-                **params,
+            return verdict("separate", RANK_SEPARATE)
+        if agreement.type_id.prerequisite_type_id and not agreement._is_prerequisite_met(
+            day, context["in_force"]
+        ):
+            if mode in INCLUDED_MODES:
+                return verdict("lapsed", RANK_LAPSED)
+            return verdict("lapsed", RANK_LAPSED_NOT_INCLUDED)
+        if mode == "billable":
+            return verdict("not_included", RANK_NOT_INCLUDED)
+        if mode == "key_user" and agreement not in context["key_user_of"]:
+            return verdict("not_key_user", RANK_NOT_KEY_USER)
+        if vals.get("outcome") in CHARGED_OUTCOMES:
+            return verdict("charged_outcome", RANK_CHARGED_OUTCOME)
+        if mode == "key_user":
+            return verdict("key_user", RANK_KEY_USER, "covered")
+        return verdict("included", RANK_INCLUDED, "covered")
+
+    @api.model
+    def _render_coverage_reason(self, facts):
+        """The sentence a person reads about a decision, in the language of ``self.env``,
+        written from its facts: ``cause`` (a COVERAGE_CAUSES key), ``agreement`` (the deciding
+        one), ``agreements`` (those named when none includes the category), ``category``,
+        ``requester``, ``customer``, ``date`` and ``outcome``."""
+        cause = facts["cause"]
+        if not cause:
+            return ""
+        _ = self.env._
+        if cause == "incomplete":
+            return _("Billable until decided: choose the requester and the service category.")
+        category = facts["category"].name
+        if cause == "no_agreement":
+            return _(
+                "Billable: %(customer)s has no active support agreement on %(date)s, so "
+                "“%(category)s” is charged by the hour.",
+                customer=facts["customer"].name,
+                date=format_date(self.env, facts["date"]),
+                category=category,
             )
-            return dict(verdict, rank=(30, *rank_key), reason=reason)
-        if lapsed:
-            reason = self.env._(
+        if cause == "separate":
+            return _(
+                "Billable: “%(category)s” is always charged separately, whatever the agreement.",
+                category=category,
+            )
+        if cause == "not_included_any":
+            return _(
+                "Billable: “%(category)s” is not included in any of the agreements "
+                "%(agreements)s and is charged by the hour.",
+                category=category,
+                agreements=", ".join(
+                    f"{agreement.type_id.name} {agreement.name}"
+                    for agreement in facts["agreements"].sorted(lambda a: (a.date_start, a.id))
+                ),
+            )
+        agreement = facts["agreement"]
+        params = {"category": category, "type": agreement.type_id.name, "agreement": agreement.name}
+        if cause == "lapsed":
+            return _(
                 "Billable: “%(category)s” is not covered because %(type)s %(agreement)s requires "
                 "an active %(prerequisite)s and none is active on %(date)s: the prerequisite has "
                 "lapsed, so this agreement covers nothing on that date.",
-                prerequisite=prerequisite.name,
-                date=format_date(self.env, day),
+                prerequisite=agreement.type_id.prerequisite_type_id.name,
+                date=format_date(self.env, facts["date"]),
                 **params,
             )
-            rank = 10 if mode in ("included", "key_user") else 45
-            return dict(verdict, rank=(rank, *rank_key), reason=reason)
-        if mode == "billable":
-            reason = self.env._(
+        if cause == "not_included":
+            return _(
                 "Billable: “%(category)s” is not included in %(type)s %(agreement)s and is "
                 "charged by the hour.",
                 **params,
             )
-            return dict(verdict, rank=(50, *rank_key), reason=reason)
-        if mode == "key_user" and agreement not in context["key_user_of"]:
-            reason = self.env._(
+        if cause == "not_key_user":
+            return _(
                 "Billable: “%(category)s” is included in %(type)s %(agreement)s only for its Key "
                 "Users (%(key_users)s); %(requester)s is not a Key User.",
-                key_users=", ".join(agreement.key_user_ids.mapped("name"))
-                or self.env._("none named"),
-                requester=partner.name,
+                key_users=", ".join(agreement.key_user_ids.mapped("name")) or _("none named"),
+                requester=facts["requester"].name,
                 **params,
             )
-            return dict(verdict, rank=(20, *rank_key), reason=reason)
-        outcome = vals.get("outcome")
-        if outcome in CHARGED_OUTCOMES:
-            reason = self.env._(
+        if cause == "charged_outcome":
+            outcomes = dict(self._fields["outcome"]._description_selection(self.env))
+            return _(
                 "Billable: the ticket was resolved with the outcome “%(outcome)s”. “%(category)s” "
                 "is included in %(type)s %(agreement)s, but analysis where no code error is "
                 "identified is always charged, including the time already logged.",
-                outcome=data["outcomes"].get(outcome, outcome),
+                outcome=outcomes.get(facts["outcome"], facts["outcome"]),
                 **params,
             )
-            return dict(verdict, rank=(0, *rank_key), reason=reason)
-        if mode == "key_user":
-            reason = self.env._(
+        if cause == "key_user":
+            return _(
                 "Covered: “%(category)s” is included in %(type)s %(agreement)s for its Key Users, "
                 "and %(requester)s is a Key User.",
-                requester=partner.name,
+                requester=facts["requester"].name,
                 **params,
             )
-            return dict(verdict, coverage="covered", rank=(1, *rank_key), reason=reason)
-        reason = self.env._(
-            "Covered: “%(category)s” is included in %(type)s %(agreement)s.", **params
-        )
-        return dict(verdict, coverage="covered", rank=(0, *rank_key), reason=reason)
-
-    def _coverage_reason_billable(self, verdicts, category):
-        if len(verdicts) == 1:
-            return verdicts[0]["reason"]
-        if verdicts[0]["mode"] == "billable":
-            return self.env._(
-                "Billable: “%(category)s” is not included in any of the agreements "
-                "%(agreements)s and is charged by the hour.",
-                category=category.name,
-                agreements=", ".join(
-                    f"{v['agreement'].type_id.name} {v['agreement'].name}" for v in verdicts
-                ),
-            )
-        return verdicts[0]["reason"]
+        return _("Covered: “%(category)s” is included in %(type)s %(agreement)s.", **params)
 
     def _redecide_coverage(self):
         """Re-decide ``self`` after a change outside the ticket (agreement, rule, type)."""
@@ -426,6 +558,8 @@ class SupportTicket(models.Model):
         for fname in DECISION_FIELDS:
             self.env.add_to_compute(self._fields[fname], tickets)
         tickets.flush_recordset(list(DECISION_FIELDS))
+        # The sentences follow the new facts (add_to_compute does not invalidate them).
+        tickets.invalidate_recordset(["coverage_reason"])
 
     @api.model
     def _get_coverage_redecide_domain(self, partner_ids=None, category_ids=None):

@@ -1,7 +1,9 @@
 from odoo import fields, models
 
+from odoo.addons.support_contract.models.support_coverage_rule import COVERAGE_MODES
+
 # The order in which the portal lists what an agreement includes and excludes.
-PORTAL_MODE_ORDER = ["included", "key_user", "billable", "separate"]
+PORTAL_MODE_ORDER = [mode for mode, _label in COVERAGE_MODES]
 
 
 class SupportAgreement(models.Model):

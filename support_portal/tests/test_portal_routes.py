@@ -1,3 +1,5 @@
+from markupsafe import escape
+
 from odoo import http
 from odoo.tests import HttpCase, tagged
 
@@ -99,6 +101,28 @@ class TestPortalRoutes(SupportPortalFixture, HttpCase):
         self.assertEqual(second.text.count("o_support_ticket_row"), 87 - 80)
 
     # --- detail ---------------------------------------------------------------------------
+    def test_reason_in_the_customers_language(self):
+        """The same ticket's reason reads in Swedish for a Swedish customer, in English after
+        the customer switches to English."""
+        ticket = self.ticket_user_a
+        url = f"/my/support/tickets/{ticket.id}"
+        swedish = ticket.with_context(lang="sv_SE").coverage_reason
+        english = ticket.with_context(lang="en_US").coverage_reason
+        self.assertNotEqual(swedish, english)
+        self.assertTrue(english.startswith("Billable"), english)
+        self.assertTrue(swedish.startswith("Debiterbar"), swedish)
+        self.portal_user_a.lang = "sv_SE"
+        self._login(self.portal_user_a)
+        text = self.url_open(url).text  # follows the redirect to the /sv/ page
+        self.assertIn(str(escape(swedish)), text)
+        self.assertNotIn(str(escape(english)), text)
+        self.portal_user_a.lang = "en_US"
+        self.opener.cookies.clear()  # forget the Swedish pages' language cookie
+        self._login(self.portal_user_a)
+        text = self.url_open(url).text
+        self.assertIn(str(escape(english)), text)
+        self.assertNotIn(str(escape(swedish)), text)
+
     def test_detail_shows_decision_and_hours(self):
         self._login(self.portal_user_a)
         response = self._get(f"/my/support/tickets/{self.ticket_user_a.id}")
