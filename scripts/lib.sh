@@ -6,6 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="${SUPPORT_LOCAL_DIR:-$ROOT/.local}"
 VENV="$LOCAL/venv"
+HOOKS_VENV="$LOCAL/venv-hooks"
 PGDIR="$LOCAL/pg"
 PGDATA_DIR="$PGDIR/data"
 PGSOCK="$PGDIR/run"
@@ -70,6 +71,13 @@ ensure_venv() {
     if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
         return 0
     fi
+    # Runs of several checkouts may share the virtualenv: one installs at a time.
+    exec 7>"$LOCAL/venv.lock"
+    flock 7
+    if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        flock -u 7
+        return 0
+    fi
     log "Preparing the Python virtualenv in $VENV (first run: a few minutes)"
     [ -x "$VENV/bin/python" ] || "$python" -m venv "$VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade "pip<25" wheel "setuptools<81" \
@@ -78,6 +86,28 @@ ensure_venv() {
         -r "$LOCAL/odoo-requirements.txt" -r "$ROOT/requirements.txt" \
         || die "Installing Odoo's and the suite's Python requirements failed (see pip's output above)."
     echo "$want" > "$stamp"
+    flock -u 7
+}
+
+# OCA's odoo pre-commit hooks need other versions of some of Odoo's requirements (polib): they
+# get a small virtualenv of their own, from requirements-hooks.txt.
+ensure_hooks_venv() {
+    local want stamp="$HOOKS_VENV/.support-requirements"
+    want="$(sha1sum <"$ROOT/requirements-hooks.txt" | cut -c1-16)"
+    if [ -x "$HOOKS_VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        return 0
+    fi
+    exec 7>"$LOCAL/venv.lock"
+    flock 7
+    if ! { [ -x "$HOOKS_VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; }; then
+        log "Preparing the pre-commit hooks' virtualenv in $HOOKS_VENV"
+        [ -x "$HOOKS_VENV/bin/python" ] || "${PYTHON:-python3}" -m venv "$HOOKS_VENV"
+        "$HOOKS_VENV/bin/python" -m pip install -q --disable-pip-version-check \
+            -r "$ROOT/requirements-hooks.txt" \
+            || die "Installing the pre-commit hooks (requirements-hooks.txt) failed; is PyPI reachable?"
+        echo "$want" >"$stamp"
+    fi
+    flock -u 7
 }
 
 # --- PostgreSQL -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: Odoo's test runner on the addons (at_install and post_install) in a fresh
-# throwaway database, the top-level pytest tests, ruff and pylint-odoo.
+# throwaway database, the top-level pytest tests, ruff, pylint-odoo and OCA's odoo pre-commit
+# hooks (the tools of .pre-commit-config.yaml).
 # Usage: scripts/test.sh [addon ...]   (default: the three addons; lint runs only for the default)
 # Prints "N passed, N failed" last and exits non-zero on any failure.
 source "$(dirname "$0")/lib.sh"
@@ -81,6 +82,14 @@ if [ -z "${*:-}" ]; then
         count 1 0 "pylint-odoo"
     else
         count 0 1 "pylint-odoo"
+    fi
+    # OCA's odoo pre-commit hooks, as .pre-commit-config.yaml runs them (.oca_hooks.cfg).
+    ensure_hooks_venv
+    if (cd "$ROOT" && "$HOOKS_VENV/bin/oca-checks-odoo-module" ${ADDONS//,/ } \
+        && "$HOOKS_VENV/bin/oca-checks-po" $(for a in ${ADDONS//,/ }; do echo "$a"/i18n/*.po*; done)); then
+        count 1 0 "OCA pre-commit hooks"
+    else
+        count 0 1 "OCA pre-commit hooks"
     fi
 fi
 

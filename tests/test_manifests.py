@@ -1,4 +1,4 @@
-"""The addons' manifests keep the public surface of shared/spec/interfaces.md."""
+"""The addons' manifests keep the suite's public surface (addon names and dependencies)."""
 
 import ast
 
@@ -34,6 +34,9 @@ def test_manifest(addon):
 def test_addon_has_swedish_translation_and_readme(addon):
     assert (ROOT / addon / "i18n" / "sv.po").is_file()
     assert (ROOT / addon / "readme" / "DESCRIPTION.md").is_file()
+    # OCA's readme fragments.
+    for fragment in ("CONFIGURE", "USAGE", "ROADMAP", "CONTRIBUTORS"):
+        assert (ROOT / addon / "readme" / f"{fragment}.md").is_file(), f"{addon}: {fragment}.md"
 
 
 @pytest.mark.parametrize("addon", sorted(EXPECTED_DEPENDS))

@@ -156,6 +156,25 @@ class TestCoverageChanges(SupportCase):
         self.assertIn("coverage", fields_tracked)
         self.assertIn("coverage_agreement_id", fields_tracked)
 
+    def test_decision_facts_are_tracked(self):
+        """The history shows the change of the decision's facts with readable labels."""
+        ticket = self._ticket(self.maint_key, self.cat["bug_fix"]).with_context(
+            tracking_disable=False
+        )
+        self.assertEqual(ticket.coverage_cause, "key_user")
+        self.env.flush_all()
+        self.cr.flush()
+        self.agr_maint.with_context(tracking_disable=False).key_user_ids = [(5, 0, 0)]
+        self.env.flush_all()
+        self.cr.flush()
+        self.assertEqual(ticket.coverage_cause, "not_key_user")
+        self.assertEqual(ticket.coverage_deciding_agreement_id, self.agr_maint)
+        tracked = {t.field_id.name: t for t in ticket.message_ids.tracking_value_ids}
+        self.assertEqual(
+            tracked["coverage_cause"].old_value_char, "Included for Key Users, asked by one"
+        )
+        self.assertEqual(tracked["coverage_cause"].new_value_char, "Included for Key Users only")
+
     def test_consultant_cannot_override(self):
         ticket = self._ticket(self.contact[self.cust_maint], self.cat["bug_fix"])
         with self.assertRaises(AccessError):

@@ -1,10 +1,9 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
-from odoo.tests import new_test_user
+from odoo.addons.support_timesheet.tests.common import SupportTimesheetFixtureMixin
 
 
-class SupportPortalFixture:
+class SupportPortalFixture(SupportTimesheetFixtureMixin):
     """Two customers with portal contacts; never relies on demo data.
 
     - customer A: patch + maintenance, Key User ``key_a`` (portal ``sp_key_a``), ordinary
@@ -15,29 +14,17 @@ class SupportPortalFixture:
     @classmethod
     def _setup_portal_fixture(cls):
         env = cls.env
-        cls.company = env.company
-        cls.today = fields.Date.context_today(env.user)
-        cls.year_ago = cls.today - relativedelta(years=1)
+        cls._setup_support_basics()
         ref = env.ref
-        cls.type_on_demand = ref("support_contract.agreement_type_on_demand")
-        cls.type_patch = ref("support_contract.agreement_type_patch")
-        cls.type_maintenance = ref("support_contract.agreement_type_maintenance")
         cls.cat_bug_fix = ref("support_contract.category_bug_fix")
         cls.cat_db_correction = ref("support_contract.category_db_correction")
         cls.cat_code_upgrade = ref("support_contract.category_code_upgrade")
 
-        Partner = env["res.partner"]
-        cls.cust_a = Partner.create({"name": "Portal Kund A AB", "is_company": True})
-        cls.cust_b = Partner.create({"name": "Portal Kund B AB", "is_company": True})
-        cls.key_a = Partner.create(
-            {"name": "Anna Nyckel", "parent_id": cls.cust_a.id, "email": "anna@a.example.com"}
-        )
-        cls.user_a = Partner.create(
-            {"name": "Arne Vanlig", "parent_id": cls.cust_a.id, "email": "arne@a.example.com"}
-        )
-        cls.user_b = Partner.create(
-            {"name": "Bertil Kund", "parent_id": cls.cust_b.id, "email": "bertil@b.example.com"}
-        )
+        cls.cust_a = cls._customer("Portal Kund A AB")
+        cls.cust_b = cls._customer("Portal Kund B AB")
+        cls.key_a = cls._contact(cls.cust_a, "Anna Nyckel", email="anna@a.example.com")
+        cls.user_a = cls._contact(cls.cust_a, "Arne Vanlig", email="arne@a.example.com")
+        cls.user_b = cls._contact(cls.cust_b, "Bertil Kund", email="bertil@b.example.com")
         cls.portal_key_a = cls._portal_user("sp_key_a", cls.key_a)
         cls.portal_user_a = cls._portal_user("sp_user_a", cls.user_a)
         cls.portal_user_b = cls._portal_user("sp_user_b", cls.user_b)
@@ -63,63 +50,26 @@ class SupportPortalFixture:
 
     @classmethod
     def _portal_user(cls, login, partner):
-        return new_test_user(
-            cls.env,
-            login=login,
+        return cls._user(
+            login,
+            "base.group_portal",
             name=partner.name,
             password=f"{login}-pw",
-            groups="base.group_portal",
             partner_id=partner.id,
-            company_id=cls.company.id,
         )
 
     @classmethod
-    def _agreement(cls, customer, agreement_type, key_users=None):
-        agreement = cls.env["support.agreement"].create(
-            {
-                "partner_id": customer.id,
-                "type_id": agreement_type.id,
-                "date_start": cls.year_ago,
-                "key_user_ids": [(6, 0, key_users.ids if key_users else [])],
-                "company_id": cls.company.id,
-            }
-        )
-        agreement.action_activate()
-        return agreement
-
-    @classmethod
-    def _pack(cls, customer, hours):
-        return cls.env["support.hour.pack"].create(
-            {
-                "partner_id": customer.id,
-                "hours": hours,
-                "date_start": cls.year_ago,
-                "date_end": cls.today + relativedelta(years=1),
-                "company_id": cls.company.id,
-            }
+    def _pack(cls, customer, hours, date_start=None, date_end=None, **vals):
+        """Valid from a year ago until a year from now."""
+        return super()._pack(
+            customer,
+            hours,
+            date_start,
+            date_end or cls.today + relativedelta(years=1),
+            **vals,
         )
 
     @classmethod
-    def _ticket(cls, requester, category, **vals):
-        return cls.env["support.ticket"].create(
-            {
-                "name": f"{category.code} for {requester.name}",
-                "partner_id": requester.id,
-                "category_id": category.id,
-                "request_date": cls.today,
-                "company_id": cls.company.id,
-                **vals,
-            }
-        )
-
-    @classmethod
-    def _log(cls, ticket, hours):
-        return cls.env["account.analytic.line"].create(
-            {
-                "name": "Work",
-                "support_ticket_id": ticket.id,
-                "unit_amount": hours,
-                "employee_id": cls.employee.id,
-                "date": cls.today,
-            }
-        )
+    def _log(cls, ticket, hours, date=None, user=None, **vals):
+        """Logged today by the portal tests' consultant."""
+        return super()._log(ticket, hours, date, user, **{"employee_id": cls.employee.id, **vals})

@@ -1,110 +1,81 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.support_contract.tests.common import SupportFixtureMixin
 
-class SupportTimesheetCase(TransactionCase):
+
+class SupportTimesheetFixtureMixin(SupportFixtureMixin):
+    """support_contract's helpers, and time logged on tickets."""
+
+    @classmethod
+    def _log(cls, ticket, hours, date=None, user=None, **vals):
+        """A timesheet line on ``ticket`` (as ``user`` when given), dated today by default."""
+        Line = cls.env["account.analytic.line"]
+        if user:
+            Line = Line.with_user(user)
+        return Line.create(
+            {
+                "support_ticket_id": ticket.id,
+                "unit_amount": hours,
+                "date": date or cls.today,
+                "name": "Work",
+                **vals,
+            }
+        )
+
+
+class SupportTimesheetCase(SupportTimesheetFixtureMixin, TransactionCase):
     """Customers on demand and under a patch agreement, a consultant, an accountant."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        cls.company = cls.env.company
-        cls.today = fields.Date.context_today(cls.env.user)
+        cls._setup_support_basics()
         cls.month_start = cls.today.replace(day=1)
-        cls.year_ago = cls.today - relativedelta(years=1)
         ref = cls.env.ref
-        cls.type_on_demand = ref("support_contract.agreement_type_on_demand")
-        cls.type_patch = ref("support_contract.agreement_type_patch")
-        cls.type_maintenance = ref("support_contract.agreement_type_maintenance")
         cls.type_on_demand.write({"min_billed_hours": 0.5, "rounding_step": 0.0})
-        cls.stage_cancelled = ref("support_contract.stage_cancelled")
         cls.cat_tech = ref("support_contract.category_tech_env")
         cls.cat_db = ref("support_contract.category_db_correction")
         cls.hour = ref("support_timesheet.product_support_hour")
         cls.hour.lst_price = 1000.0
         cls.pack_25 = ref("support_timesheet.product_pack_25")
 
-        cls.consultant = new_test_user(
-            cls.env,
-            login="st_consultant",
-            groups="support_contract.group_support_user",
-            company_id=cls.company.id,
-        )
-        cls.consultant2 = new_test_user(
-            cls.env,
-            login="st_consultant2",
-            groups="support_contract.group_support_user",
-            company_id=cls.company.id,
-        )
-        cls.accountant = new_test_user(
-            cls.env,
-            login="st_accountant",
-            groups="account.group_account_invoice,support_contract.group_support_user",
-            company_id=cls.company.id,
+        cls.consultant = cls._user("st_consultant", "support_contract.group_support_user")
+        cls.consultant2 = cls._user("st_consultant2", "support_contract.group_support_user")
+        cls.accountant = cls._user(
+            "st_accountant", "account.group_account_invoice,support_contract.group_support_user"
         )
         Employee = cls.env["hr.employee"]
         for user in (cls.consultant, cls.consultant2, cls.accountant):
             Employee.create({"name": user.name, "user_id": user.id, "company_id": cls.company.id})
 
-        Partner = cls.env["res.partner"]
-        cls.cust_a = Partner.create({"name": "Kund A AB", "is_company": True})
-        cls.cust_b = Partner.create({"name": "Kund B AB", "is_company": True})
-        cls.cust_patch = Partner.create({"name": "Patchkund AB", "is_company": True})
-        cls.contact_a = Partner.create({"name": "Anna A", "parent_id": cls.cust_a.id})
-        cls.contact_b = Partner.create({"name": "Bo B", "parent_id": cls.cust_b.id})
-        cls.contact_patch = Partner.create({"name": "Per P", "parent_id": cls.cust_patch.id})
-        cls.agr_patch = cls.env["support.agreement"].create(
-            {
-                "partner_id": cls.cust_patch.id,
-                "type_id": cls.type_patch.id,
-                "date_start": cls.year_ago,
-                "monthly_fee": 495.0,
-            }
-        )
-        cls.agr_patch.write({"state": "active"})
+        cls.cust_a = cls._customer("Kund A AB")
+        cls.cust_b = cls._customer("Kund B AB")
+        cls.cust_patch = cls._customer("Patchkund AB")
+        cls.contact_a = cls._contact(cls.cust_a, "Anna A")
+        cls.contact_b = cls._contact(cls.cust_b, "Bo B")
+        cls.contact_patch = cls._contact(cls.cust_patch, "Per P")
+        cls.agr_patch = cls._agreement(cls.cust_patch, cls.type_patch, monthly_fee=495.0)
 
     @classmethod
     def _ticket(cls, requester, category=None, **vals):
-        return cls.env["support.ticket"].create(
-            {
+        """A request in the database-correction category, dated the first of this month."""
+        return super()._ticket(
+            requester,
+            category or cls.cat_db,
+            **{
                 "name": f"Request of {requester.name}",
-                "partner_id": requester.id,
-                "category_id": (category or cls.cat_db).id,
-                "request_date": vals.pop("request_date", cls.month_start),
+                "request_date": cls.month_start,
                 **vals,
-            }
+            },
         )
 
     @classmethod
-    def _log(cls, ticket, hours, date=None, user=None):
-        user = user or cls.consultant
-        return (
-            cls.env["account.analytic.line"]
-            .with_user(user)
-            .create(
-                {
-                    "support_ticket_id": ticket.id,
-                    "unit_amount": hours,
-                    "date": date or cls.month_start,
-                    "name": "Work",
-                }
-            )
-        )
-
-    @classmethod
-    def _pack(cls, partner, hours, date_start=None, date_end=None):
-        date_start = date_start or cls.year_ago
-        return cls.env["support.hour.pack"].create(
-            {
-                "partner_id": partner.id,
-                "hours": hours,
-                "date_start": date_start,
-                "date_end": date_end or date_start + relativedelta(years=2),
-            }
-        )
+    def _log(cls, ticket, hours, date=None, user=None, **vals):
+        """Logged by the consultant on the first of this month by default."""
+        return super()._log(ticket, hours, date or cls.month_start, user or cls.consultant, **vals)
 
     @classmethod
     def _key_user_agreement(cls, customer, key_user):
