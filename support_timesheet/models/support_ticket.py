@@ -4,6 +4,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.tools import SQL, float_compare, float_is_zero, float_round
 
 _logger = logging.getLogger(__name__)
@@ -308,18 +309,14 @@ class SupportTicket(models.Model):
     def _support_key_user_agreements(self, partner=None):
         """The agreements in force today of the tickets' customers (naming ``partner`` as a Key
         User, when given), read with sudo."""
-        today = fields.Date.context_today(self)
-        domain = [
-            ("partner_id", "in", self.sudo().commercial_partner_id.ids),
-            ("state", "=", "active"),
-            ("date_start", "<=", today),
-            "|",
-            ("date_end", "=", False),
-            ("date_end", ">=", today),
-        ]
+        Agreement = self.env["support.agreement"].sudo()
+        domain = Agreement._get_in_force_domain() & Domain(
+            "partner_id", "in", self.sudo().commercial_partner_id.ids
+        )
         if partner is not None:
-            domain.append(("key_user_ids", "in", partner.ids))
-        return self.env["support.agreement"].sudo().search(domain)
+            # Key User on a date: support_contract's one definition.
+            domain &= partner._get_support_key_user_agreement_domain()
+        return Agreement.search(domain)
 
     def _support_check_key_user(self, partner):
         """``partner`` must be a Key User of each ticket's customer today."""

@@ -80,16 +80,7 @@ class SupportTimesheetCase(SupportTimesheetFixtureMixin, TransactionCase):
     @classmethod
     def _key_user_agreement(cls, customer, key_user):
         """An On-Demand agreement naming ``key_user``: who may answer on held hours."""
-        agreement = cls.env["support.agreement"].create(
-            {
-                "partner_id": customer.id,
-                "type_id": cls.type_on_demand.id,
-                "date_start": cls.year_ago,
-                "key_user_ids": [(6, 0, key_user.ids)],
-            }
-        )
-        agreement.action_activate()
-        return agreement
+        return cls._agreement(customer, cls.type_on_demand, key_user)
 
     def _other_company_user(self, login, groups):
         """A user of a new company only, for the multi-company record rules."""
