@@ -410,11 +410,19 @@ class SupportAgreement(models.Model):
         return True
 
     def action_cancel(self):
+        """Cancel agreements; an active one stops today (its end date, as when closing)."""
         if any(agreement.state == "closed" for agreement in self):
             raise UserError(
                 self.env._("A closed agreement cannot be cancelled: it has been in force.")
             )
-        self.write({"state": "cancelled"})
+        today = fields.Date.context_today(self)
+        for agreement in self:
+            vals = {"state": "cancelled"}
+            if agreement.state == "active" and (
+                not agreement.date_end or agreement.date_end > today
+            ):
+                vals["date_end"] = max(today, agreement.date_start)
+            agreement.write(vals)
         return True
 
     def action_draft(self):

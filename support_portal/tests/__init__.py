@@ -5,3 +5,4 @@ from . import test_portal_routes
 from . import test_portal_tour
 from . import test_translation
 from . import test_portal_authority
+from . import test_portal_concurrency

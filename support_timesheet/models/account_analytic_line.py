@@ -14,11 +14,20 @@ BILLING_STATUSES = [
     ("invoiced", "Invoiced"),
     ("held", "Awaiting Approval"),
     ("refused", "Refused by Customer"),
+    ("within_minimum", "Within Invoiced Minimum"),
+    ("written_off", "Written Off"),
     ("none", "Not Support"),
 ]
 # Statuses in which a support line is accounted for; any other is a leak. Views filter on
 # `support_is_settled`, which searches with this list.
-SETTLED_STATUSES = ("covered", "pack", "to_invoice", "invoiced")
+SETTLED_STATUSES = (
+    "covered",
+    "pack",
+    "to_invoice",
+    "invoiced",
+    "within_minimum",
+    "written_off",
+)
 # Fields only the billing engine writes: allowed on invoiced lines.
 SYSTEM_FIELDS = {
     "support_billing_status",

@@ -17,7 +17,7 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         help="The support time or fees this invoice billed were released when it was "
-        "cancelled and may be billed again: it cannot be reset to draft.",
+        "cancelled or credited and may be billed again: it cannot be reset to draft.",
     )
 
     def _support_protected_fields(self):
@@ -49,33 +49,71 @@ class AccountMove(models.Model):
             )
 
     # ------------------------------------------------------------------ release of billed work
+    # As sale_timesheet: billed work is released when its invoice is cancelled or deleted, or when
+    # a credit note crediting it is posted; never by a draft credit note. The released invoice
+    # lines keep the ticket and the timesheets they billed (support_released_*), for the record.
+    def _support_billing_lines(self):
+        """The invoice lines of the moves that bill support work: time, fees or packs."""
+        return self.sudo().invoice_line_ids.filtered(
+            lambda line: line.support_ticket_id
+            or line.support_timesheet_ids
+            or line.support_fee_period_ids
+            or line.product_id.support_is_pack
+        )
+
     def _support_release(self):
-        """Free what the moves billed: timesheets and fee periods become billable again."""
-        if not self:
+        """Free what the customer invoices billed: timesheets and fee periods become billable
+        again, unused packs of a pack sale go. Safe to run twice."""
+        moves = self.filtered(lambda m: m.move_type == "out_invoice")
+        if not moves:
             return
-        lines = self.sudo().invoice_line_ids
-        self._support_release_packs()
+        lines = moves.sudo().invoice_line_ids
         timesheets = lines.support_timesheet_ids
         tickets = lines.support_ticket_id | timesheets.support_ticket_id
-        periods = lines.support_fee_period_ids
-        if not (timesheets or tickets or periods):
-            return
+        if tickets:
+            # The same rows as an invoicing run of these tickets: one of the two waits or fails
+            # (and is retried), never both bill the same time.
+            self.env.cr.execute(
+                "SELECT id FROM support_ticket WHERE id IN %s ORDER BY id FOR NO KEY UPDATE NOWAIT",
+                [tuple(tickets.ids)],
+            )
+        moves._support_release_packs()
+        billed = lines.filtered("support_ticket_id")
+        if billed or timesheets:
+            # For the record: the ticket and timesheets each line billed (one query each).
+            self.env.flush_all()
+            if billed:
+                self.env.cr.execute(
+                    "UPDATE account_move_line SET support_released_ticket_id = support_ticket_id "
+                    "WHERE id IN %s",
+                    [tuple(billed.ids)],
+                )
+            if timesheets:
+                self.env.cr.execute(
+                    "INSERT INTO support_released_timesheet_rel (move_line_id, timesheet_id) "
+                    "SELECT support_invoice_line_id, id FROM account_analytic_line "
+                    "WHERE id IN %s ON CONFLICT DO NOTHING",
+                    [tuple(timesheets.ids)],
+                )
+            lines.invalidate_recordset(
+                ["support_released_ticket_id", "support_released_timesheet_ids"]
+            )
+            billed.write({"support_ticket_id": False})
         if timesheets:
             timesheets.write({"support_invoice_line_id": False})
-        lines.filtered("support_ticket_id").write({"support_ticket_id": False})
-        periods.unlink()
+        # The month stays taken (its invoice was cancelled or credited on purpose): the daily
+        # job does not invoice it again; Invoice Monthly Fees on the agreement does.
+        lines.support_fee_period_ids.filtered(lambda p: p.state == "invoiced").write(
+            {"state": "cancelled"}
+        )
         tickets._support_recompute_billing()
 
     def button_cancel(self):
         res = super().button_cancel()
         cancelled = self.filtered(lambda m: m.state == "cancel")
-        billed_support = cancelled.sudo().filtered(
-            lambda m: m.invoice_line_ids.support_ticket_id
-            or m.invoice_line_ids.support_timesheet_ids
-            or m.invoice_line_ids.support_fee_period_ids
-        )
+        billed_support = cancelled.filtered(lambda m: m._support_billing_lines())
         cancelled._support_release()
-        billed_support.support_released = True
+        billed_support.sudo().support_released = True
         return res
 
     def button_draft(self):
@@ -89,17 +127,116 @@ class AccountMove(models.Model):
                     invoices=", ".join(released.mapped("display_name")),
                 )
             )
+        releasing = self.filtered(
+            lambda m: m.move_type == "out_refund"
+            and m.state == "posted"
+            and m.reversed_entry_id.support_released
+        )
+        if releasing:
+            raise UserError(
+                self.env._(
+                    "The credit note %(credit_notes)s released the support work of the invoice "
+                    "it credits, which can be billed again. Invoice that work anew instead of "
+                    "resetting the credit note to draft.",
+                    credit_notes=", ".join(releasing.mapped("display_name")),
+                )
+            )
         return super().button_draft()
 
-    def _reverse_moves(self, default_values_list=None, cancel=False):
-        reversed_moves = super()._reverse_moves(default_values_list, cancel=cancel)
-        # A credit note of a support invoice releases the work it billed.
-        self.filtered(lambda m: m.move_type == "out_invoice")._support_release()
-        return reversed_moves
+    def _support_credited_invoices(self):
+        """The support invoices that these posted credit notes credit in full: every support
+        line matched by a credit note line of the same product with at least its quantity and
+        price. A partial credit (a goodwill discount) releases nothing."""
+        invoices = self.env["account.move"]
+        for refund in self.filtered(lambda m: m.move_type == "out_refund"):
+            invoice = refund.reversed_entry_id
+            if invoice.move_type != "out_invoice" or invoice.support_released:
+                continue
+            billing = invoice._support_billing_lines()
+            if not billing:
+                continue
+            credit = [
+                [line.product_id, line.quantity, line.price_unit]
+                for line in refund.invoice_line_ids
+                if line.display_type == "product"
+            ]
+            matched = True
+            for line in billing:
+                match = next(
+                    (
+                        c
+                        for c in credit
+                        if c[0] == line.product_id
+                        and c[1] >= line.quantity - 1e-6
+                        and c[2] >= line.price_unit - 1e-6
+                    ),
+                    None,
+                )
+                if match is None:
+                    matched = False
+                    break
+                credit.remove(match)
+            if matched:
+                invoices |= invoice
+        return invoices
 
     def unlink(self):
         self._support_release()
         return super().unlink()
+
+    def _support_billing_snapshot(self):
+        """What this invoice's lines bill, line by line: [(product, name, quantity, ticket,
+        timesheets, fee period values)], for the new draft of a *reverse and create a new
+        draft* to take over (see ``_support_relink``)."""
+        self.ensure_one()
+        snapshot = []
+        for line in self._support_billing_lines():
+            snapshot.append(
+                {
+                    "product": line.product_id,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "ticket": line.support_ticket_id,
+                    "timesheets": line.support_timesheet_ids,
+                    "periods": line.support_fee_period_ids,
+                }
+            )
+        return snapshot if any(s["ticket"] or s["periods"] for s in snapshot) else []
+
+    def _support_relink(self, snapshot):
+        """Link this new draft's lines to the work the credited invoice billed (released when its
+        credit note was posted): the ticket, its timesheets not billed again since, the fee
+        months not invoiced again since."""
+        self.ensure_one()
+        lines = self.sudo().invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        free = lines
+        tickets = self.env["support.ticket"]
+        links = []
+        for item in snapshot:
+            line = next(
+                (
+                    candidate
+                    for candidate in free
+                    if candidate.product_id == item["product"] and candidate.name == item["name"]
+                ),
+                None,
+            )
+            if not line:
+                continue
+            free -= line
+            timesheets = item["timesheets"].sudo().filtered(lambda t: not t.support_invoice_line_id)
+            if item["ticket"]:
+                line.support_ticket_id = item["ticket"]
+                tickets |= item["ticket"]
+            if timesheets and item["ticket"]:
+                links.append((timesheets.ids, line, item["ticket"]))
+            if item["periods"]:
+                item["periods"].filtered(lambda p: p.state == "cancelled").write(
+                    {"invoice_line_id": line.id, "state": "invoiced"}
+                )
+        if links:
+            self.env["support.ticket"]._support_link_timesheets(links)
+        tickets._support_recompute_billing()
 
     def _support_release_packs(self):
         """A cancelled or credited pack sale removes its unused packs; used ones stay, noted."""
@@ -124,6 +261,10 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         posted._support_create_packs()
+        credited = posted._support_credited_invoices()
+        if credited:
+            credited._support_release()
+            credited.sudo().support_released = True
         return posted
 
     def _support_create_packs(self):

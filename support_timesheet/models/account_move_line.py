@@ -23,13 +23,39 @@ class AccountMoveLine(models.Model):
         string="Billed Timesheets",
         readonly=True,
     )
+    support_released_ticket_id = fields.Many2one(
+        "support.ticket",
+        string="Released Ticket",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
+        help="The ticket this line billed before its invoice was cancelled or credited.",
+    )
+    support_released_timesheet_ids = fields.Many2many(
+        "account.analytic.line",
+        "support_released_timesheet_rel",
+        "move_line_id",
+        "timesheet_id",
+        string="Released Timesheets",
+        copy=False,
+        readonly=True,
+        help="The timesheets this line billed before its invoice was cancelled or credited; "
+        "they were released and may be billed again.",
+    )
     support_fee_period_ids = fields.One2many(
         "support.agreement.fee.period", "invoice_line_id", string="Fee Periods", readonly=True
     )
 
     def _support_protected_fields(self):
         """The links between invoice lines and the support work they bill."""
-        return {"support_ticket_id", "support_timesheet_ids", "support_fee_period_ids"}
+        return {
+            "support_ticket_id",
+            "support_timesheet_ids",
+            "support_fee_period_ids",
+            "support_released_ticket_id",
+            "support_released_timesheet_ids",
+        }
 
     def _support_may_write_protected(self):
         return self.env.su

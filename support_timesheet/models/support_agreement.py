@@ -5,8 +5,8 @@ from collections import defaultdict
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import float_is_zero, float_round
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_compare, float_is_zero, float_round
 
 from odoo.addons.support_contract.models.support_agreement import IN_FORCE_STATES
 
@@ -44,14 +44,23 @@ class SupportAgreement(models.Model):
             agreement.fee_period_count = data.get(agreement.id, 0)
 
     # ------------------------------------------------------------------ monthly fees
-    def _fee_periods_until(self, until):
-        """Months of the agreement up to `until`, prorated by day.
+    def _fee_periods_until(self, until, gaps=None, from_start=False):
+        """Months of the agreement up to `until`, prorated by day; the days its prerequisite
+        (the patch agreement of a maintenance agreement) was not met are not due.
 
-        Returns tuples (month start, month end, ratio, billed from, billed to).
+        ``gaps``: ``_prerequisite_gaps()`` of the agreements, when already read. Returns dicts
+        ``date_start``/``date_end`` (the month), ``ratio`` (share of the month due),
+        ``billed_from``/``billed_to`` (the days of the agreement in the month) and
+        ``lapsed_days``.
         """
         self.ensure_one()
+        if gaps is None:
+            gaps = self._prerequisite_gaps()
+        unmet = gaps.get(self.id, [])
         periods = []
-        first = max(self.date_start, self.fee_date_from or self.date_start)
+        first = self.date_start
+        if not from_start:
+            first = max(first, self.fee_date_from or first)
         month = first.replace(day=1)
         last = min(until, self.date_end) if self.date_end else until
         while month <= last:
@@ -60,17 +69,33 @@ class SupportAgreement(models.Model):
             start = max(month, first)
             end = min(month_end, self.date_end) if self.date_end else month_end
             if start <= end:
-                ratio = ((end - start).days + 1) / days
-                periods.append((month, month_end, ratio, start, end))
+                lapsed = sum(
+                    max((min(end, gap_end or end) - max(start, gap_start)).days + 1, 0)
+                    for gap_start, gap_end in unmet
+                )
+                periods.append(
+                    {
+                        "date_start": month,
+                        "date_end": month_end,
+                        "ratio": ((end - start).days + 1 - lapsed) / days,
+                        "billed_from": start,
+                        "billed_to": end,
+                        "lapsed_days": lapsed,
+                    }
+                )
             month += relativedelta(months=1)
         return periods
 
-    def _invoice_monthly_fees(self, until=None):
+    def _invoice_monthly_fees(self, until=None, reinvoice_cancelled=False):
         """Draft invoices (one per customer and company) for fee months not invoiced yet.
 
         A month is invoiced at most once: the fee period row is unique per agreement and month
         and is created with its invoice line (``_prepare_support_invoice_line_values``), in the
-        same transaction.
+        same transaction. Months waived, or whose invoice was cancelled or credited on purpose,
+        keep their row and are not invoiced again, unless ``reinvoice_cancelled`` (the button
+        on the agreement) for the cancelled ones. A month without any due day (the
+        prerequisite lapsed) gets a row without invoice line, and the account manager an
+        activity.
         """
         until = until or fields.Date.context_today(self)
         agreements = self.filtered(
@@ -84,28 +109,35 @@ class SupportAgreement(models.Model):
             "SELECT id FROM support_agreement WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
             [tuple(agreements.ids)],
         )
-        done = {
-            (period.agreement_id.id, period.date_start)
-            for period in self.env["support.agreement.fee.period"]
-            .sudo()
-            .search([("agreement_id", "in", agreements.ids)])
-        }
+        Period = self.env["support.agreement.fee.period"].sudo()
+        existing = Period.search([("agreement_id", "in", agreements.ids)])
+        if reinvoice_cancelled:
+            cancelled = existing.filtered(lambda p: p.state == "cancelled")
+            existing -= cancelled
+            cancelled.unlink()
+        done = {(period.agreement_id.id, period.date_start) for period in existing}
+        prerequisites = agreements._prerequisite_gaps()
         todo = defaultdict(list)
+        lapsed_vals = []
         for agreement in agreements:
-            for start, end, ratio, billed_from, billed_to in agreement._fee_periods_until(until):
-                if (agreement.id, start) not in done:
-                    todo[(agreement.partner_id, agreement.company_id)].append(
-                        (
-                            agreement,
-                            {
-                                "date_start": start,
-                                "date_end": end,
-                                "ratio": ratio,
-                                "billed_from": billed_from,
-                                "billed_to": billed_to,
-                            },
-                        )
+            for period in agreement._fee_periods_until(until, prerequisites):
+                if (agreement.id, period["date_start"]) in done:
+                    continue
+                if period["lapsed_days"]:
+                    agreement._support_notify_lapsed_fee(period)
+                if float_is_zero(period["ratio"], precision_digits=4):
+                    lapsed_vals.append(
+                        {
+                            "agreement_id": agreement.id,
+                            "state": "lapsed",
+                            "amount": 0.0,
+                            **{k: v for k, v in period.items()},
+                        }
                     )
+                    continue
+                todo[(agreement.partner_id, agreement.company_id)].append((agreement, period))
+        if lapsed_vals:
+            Period.create(lapsed_vals)
         if not todo:
             return self.env["account.move"]
         origin = self.env._("Support agreement fees")
@@ -118,6 +150,24 @@ class SupportAgreement(models.Model):
             ]
             move_vals.append(vals)
         return self.env["account.move"].sudo().create(move_vals)
+
+    def _support_notify_lapsed_fee(self, period):
+        """The account manager learns that days of the fee are not billed: the prerequisite
+        lapsed."""
+        self.ensure_one()
+        summary = self.env._(
+            "%(agreement)s: %(days)s day(s) of %(month)s not invoiced, the required "
+            "%(prerequisite)s was not in force",
+            agreement=self.name,
+            days=period["lapsed_days"],
+            month=period["date_start"].strftime("%Y-%m"),
+            prerequisite=self.type_id.prerequisite_type_id.name,
+        )
+        self.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            user_id=(self.user_id or self.env.user).id,
+        )
 
     def _prepare_support_invoice_line_values(self, period):
         """Values of the invoice line of one fee month, with the fee period it creates.
@@ -145,11 +195,204 @@ class SupportAgreement(models.Model):
                         "date_start": period["date_start"],
                         "date_end": period["date_end"],
                         "ratio": period["ratio"],
+                        "billed_from": period["billed_from"],
+                        "billed_to": period["billed_to"],
+                        "lapsed_days": period.get("lapsed_days", 0),
                         "amount": price,
                     }
                 )
             ],
         }
+
+    # ------------------------------------------------------------------ fee credits and waivers
+    def write(self, vals):
+        res = super().write(vals)
+        if {"date_end", "state", "date_start"} & set(vals):
+            # An agreement ended early, cancelled, or a prerequisite that lapsed: the fee days
+            # invoiced and no longer due are credited.
+            dependents = (
+                self.env["support.agreement"]
+                .sudo()
+                .search(
+                    [
+                        ("partner_id", "in", self.partner_id.ids),
+                        ("type_id.prerequisite_type_id", "in", self.type_id.ids),
+                        ("fee_period_ids", "!=", False),
+                    ]
+                )
+            )
+            (self | dependents).sudo()._support_credit_undue_fees()
+        return res
+
+    def _support_due_ratios(self, periods):
+        """{period: share of its month due today}: the agreement's days in the month while it
+        ran (up to its end or cancellation) and its prerequisite was in force; 0 when waived."""
+        prerequisites = self._prerequisite_gaps()
+        due = {}
+        for agreement in self:
+            mine = periods.filtered(lambda p, a=agreement: p.agreement_id == a)
+            if not mine:
+                continue
+            until = max(mine.mapped("date_end"))
+            running = agreement.state in ("active", "closed", "cancelled")
+            months = (
+                {
+                    p["date_start"]: p["ratio"]
+                    for p in agreement._fee_periods_until(until, prerequisites, from_start=True)
+                }
+                if running
+                else {}
+            )
+            for period in mine:
+                due[period] = (
+                    0.0 if period.state == "waived" else months.get(period.date_start, 0.0)
+                )
+        return due
+
+    def _support_credit_undue_fees(self):
+        """Credit the invoiced fee days that are no longer due (the agreement closed or was
+        cancelled before the end of an invoiced month, the prerequisite lapsed, the month was
+        waived): one draft credit note per customer, each month credited once."""
+        periods = (
+            self.env["support.agreement.fee.period"]
+            .sudo()
+            .search(
+                [
+                    ("agreement_id", "in", self.ids),
+                    ("state", "in", ("invoiced", "waived")),
+                    ("invoice_line_id", "!=", False),
+                    ("invoice_line_id.parent_state", "!=", "cancel"),
+                ]
+            )
+        )
+        if not periods:
+            return self.env["account.move"]
+        due = self.sudo()._support_due_ratios(periods)
+        todo = defaultdict(list)
+        for period in periods:
+            undue = period.ratio - period.credited_ratio - due.get(period, 0.0)
+            if float_compare(undue, 0, precision_digits=4) <= 0:
+                continue
+            amount = float_round(period.amount * undue / period.ratio, precision_digits=2)
+            agreement = period.agreement_id
+            if period.invoice_line_id.parent_state == "draft":
+                # Not sent yet: the draft line is corrected instead of credited.
+                left = float_round(period.amount - amount, precision_digits=2)
+                line = period.invoice_line_id
+                line.move_id.write(
+                    {"invoice_line_ids": [fields.Command.update(line.id, {"price_unit": left})]}
+                )
+                period.write({"ratio": period.ratio - undue, "amount": left})
+                agreement._support_notify_credit(period, undue, draft=True)
+                continue
+            todo[(agreement.partner_id, agreement.company_id)].append((period, undue, amount))
+        if not todo:
+            return self.env["account.move"]
+        origin = self.env._("Support agreement fees")
+        move_vals = []
+        for (partner, company), items in todo.items():
+            vals = partner._prepare_support_invoice_values(company, company.currency_id, origin)
+            vals["move_type"] = "out_refund"
+            vals["invoice_line_ids"] = [
+                fields.Command.create(
+                    {
+                        "product_id": period.agreement_id.type_id.fee_product_id.id,
+                        "name": self.env._(
+                            "%(agreement)s: credit of %(share)s%% of %(month)s, no longer due",
+                            agreement=period.agreement_id.name,
+                            share=round(undue * 100, 1),
+                            month=period.date_start.strftime("%Y-%m"),
+                        ),
+                        "quantity": 1.0,
+                        "price_unit": amount,
+                    }
+                )
+                for period, undue, amount in items
+            ]
+            move_vals.append(vals)
+        credits = self.env["account.move"].sudo().create(move_vals)
+        for items in todo.values():
+            for period, undue, _amount in items:
+                period.credited_ratio += undue
+                period.agreement_id._support_notify_credit(period, undue)
+        return credits
+
+    def _support_notify_credit(self, period, undue, draft=False):
+        """The account manager gets an activity for fee days no longer due."""
+        self.ensure_one()
+        params = {
+            "agreement": self.name,
+            "share": round(undue * 100, 1),
+            "month": period.date_start.strftime("%Y-%m"),
+        }
+        summary = (
+            self.env._(
+                "%(agreement)s: %(share)s%% of the fee of %(month)s is no longer due; the draft "
+                "invoice line was reduced",
+                **params,
+            )
+            if draft
+            else self.env._(
+                "%(agreement)s: %(share)s%% of the fee of %(month)s is no longer due; post the "
+                "draft credit note",
+                **params,
+            )
+        )
+        self.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            user_id=(self.user_id or self.env.user).id,
+        )
+
+    def action_waive_fee_month(self, month=None, reason=None):
+        """A Support Manager waives the fee of a month, with a reason: not invoiced (credited
+        when already invoiced), and the daily job does not invoice it again."""
+        self.ensure_one()
+        self.check_access("read")
+        if not (self.env.su or self.env.user.has_group("support_contract.group_support_manager")):
+            raise AccessError(self.env._("Only a Support Manager can waive a monthly fee."))
+        month = fields.Date.to_date(month)
+        if not month or not (reason or "").strip():
+            raise UserError(self.env._("Choose the month to waive and write the reason."))
+        month = month.replace(day=1)
+        if not self.type_id.has_monthly_fee:
+            raise UserError(
+                self.env._("%(agreement)s has no monthly fee.", agreement=self.display_name)
+            )
+        agreement = self.sudo()
+        period = agreement.fee_period_ids.filtered(lambda p: p.date_start == month)
+        if period.state == "waived":
+            raise UserError(self.env._("This month is already waived."))
+        vals = {"state": "waived", "waive_reason": reason.strip()}
+        if period.invoice_line_id.parent_state == "draft":
+            # Not sent yet: the line goes (and its period row with it).
+            line = period.invoice_line_id
+            line.move_id.write({"invoice_line_ids": [fields.Command.delete(line.id)]})
+            period = period.exists()
+        if period:
+            period.write(vals)
+        else:
+            days = calendar.monthrange(month.year, month.month)[1]
+            period = period.create(
+                dict(
+                    vals,
+                    agreement_id=self.id,
+                    date_start=month,
+                    date_end=month + relativedelta(day=days),
+                    ratio=0.0,
+                    amount=0.0,
+                )
+            )
+        agreement._support_credit_undue_fees()
+        agreement.message_post(
+            body=self.env._(
+                "%(user)s waived the fee of %(month)s: %(reason)s",
+                user=self.env.user.display_name,
+                month=month.strftime("%Y-%m"),
+                reason=reason.strip(),
+            )
+        )
+        return True
 
     def action_invoice_monthly_fees(self):
         self.ensure_one()
@@ -162,7 +405,7 @@ class SupportAgreement(models.Model):
                     "monthly fees."
                 )
             )
-        moves = self.with_company(self.company_id)._invoice_monthly_fees()
+        moves = self.with_company(self.company_id)._invoice_monthly_fees(reinvoice_cancelled=True)
         if not moves:
             raise UserError(
                 self.env._(
@@ -199,5 +442,6 @@ class SupportAgreement(models.Model):
                 continue
             company_agreements = agreements.filtered(lambda a, c=company: a.company_id == c)
             moves |= company_agreements.with_company(company)._invoice_monthly_fees(until)
+            company_agreements.with_company(company)._support_credit_undue_fees()
         _logger.info("Support: invoiced monthly fees on %d draft invoice(s)", len(moves))
         return moves

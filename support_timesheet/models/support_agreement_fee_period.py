@@ -14,9 +14,36 @@ class SupportAgreementFeePeriod(models.Model):
     partner_id = fields.Many2one(related="agreement_id.partner_id", string="Customer", store=True)
     date_start = fields.Date(required=True, readonly=True)
     date_end = fields.Date(required=True, readonly=True)
+    state = fields.Selection(
+        [
+            ("invoiced", "Invoiced"),
+            ("cancelled", "Invoice Cancelled"),
+            ("waived", "Waived"),
+            ("lapsed", "Prerequisite Lapsed"),
+        ],
+        default="invoiced",
+        required=True,
+        readonly=True,
+        help="Invoice Cancelled: the invoice was cancelled or credited on purpose; the daily job "
+        "does not invoice the month again (Invoice Monthly Fees on the agreement does). Waived: "
+        "a manager waived the month. Prerequisite Lapsed: no day of the month was due.",
+    )
     ratio = fields.Float(
         string="Prorated Share", readonly=True, digits=(16, 4), help="Share of the month billed."
     )
+    credited_ratio = fields.Float(
+        string="Credited Share",
+        readonly=True,
+        digits=(16, 4),
+        help="Share of the month credited afterwards (agreement ended early, prerequisite "
+        "lapsed, month waived).",
+    )
+    billed_from = fields.Date(readonly=True)
+    billed_to = fields.Date(readonly=True)
+    lapsed_days = fields.Integer(
+        readonly=True, help="Days of the month not billed because the prerequisite had lapsed."
+    )
+    waive_reason = fields.Text(readonly=True)
     amount = fields.Monetary(currency_field="currency_id", readonly=True)
     currency_id = fields.Many2one(related="agreement_id.currency_id")
     invoice_line_id = fields.Many2one(

@@ -63,6 +63,7 @@ class SupportInvoiceRun(models.Model):
             ("queued", "Queued"),
             ("running", "Running"),
             ("done", "Done"),
+            ("done_errors", "Done with Errors"),
             ("failed", "Failed"),
         ],
         default="queued",
@@ -76,6 +77,22 @@ class SupportInvoiceRun(models.Model):
     invoice_ids = fields.Many2many("account.move", string="Invoices", readonly=True, copy=False)
     invoice_count = fields.Integer(compute="_compute_invoice_count")
     error = fields.Text(readonly=True)
+    failed_partner_ids = fields.Many2many(
+        "res.partner",
+        "support_invoice_run_failed_partner_rel",
+        string="Customers Skipped",
+        readonly=True,
+        copy=False,
+        help="Customers whose invoicing failed (see the errors); the others were invoiced. "
+        "Retry them once the cause is fixed.",
+    )
+    retry_partner_ids = fields.Many2many(
+        "res.partner",
+        "support_invoice_run_retry_partner_rel",
+        string="Customers Retried",
+        readonly=True,
+        copy=False,
+    )
 
     @api.depends("date_from", "date_to")
     def _compute_name(self):
@@ -109,6 +126,8 @@ class SupportInvoiceRun(models.Model):
             "customers_done",
             "invoice_ids",
             "error",
+            "failed_partner_ids",
+            "retry_partner_ids",
             "user_id",
             "company_id",
             "company_ids",
@@ -159,6 +178,26 @@ class SupportInvoiceRun(models.Model):
         self.env.ref("support_timesheet.ir_cron_support_invoice_run")._trigger()
         return True
 
+    def action_retry_failed(self):
+        """Queue the customers a finished run skipped again; the others stay invoiced."""
+        self.check_access("write")
+        self.env["account.move"]._support_check_invoicing_rights()
+        for run in self:
+            if run.state != "done_errors":
+                raise UserError(self.env._("Only a run done with errors has customers to retry."))
+        for run in self.sudo():
+            run.write(
+                {
+                    "state": "queued",
+                    "retry_partner_ids": [fields.Command.set(run.failed_partner_ids.ids)],
+                    "failed_partner_ids": [fields.Command.clear()],
+                    "customers_done": run.customers_done - len(run.failed_partner_ids),
+                    "error": False,
+                }
+            )
+        self.env.ref("support_timesheet.ir_cron_support_invoice_run")._trigger()
+        return True
+
     # ------------------------------------------------------------------ scheduled job
     @api.model
     def _cron_process_runs(self):
@@ -176,7 +215,10 @@ class SupportInvoiceRun(models.Model):
         )
         try:
             partners = tickets._support_billable_partners(
-                self.partner_ids, self.date_from, self.date_to, self.type_ids.ids or None
+                self.retry_partner_ids or self.partner_ids,
+                self.date_from,
+                self.date_to,
+                self.type_ids.ids or None,
             )
         except (UserError, AccessError) as error:
             # e.g. the requester lost access to one of the run's companies
@@ -190,32 +232,40 @@ class SupportInvoiceRun(models.Model):
         )
         for start in range(0, len(partners), RUN_BATCH_CUSTOMERS):
             batch = partners[start : start + RUN_BATCH_CUSTOMERS]
-            try:
-                with self.env.cr.savepoint():
-                    moves = tickets._support_create_invoices(
-                        batch, self.date_from, self.date_to, self.type_ids.ids or None
-                    )
-            except (UserError, AccessError, errors.LockNotAvailable) as error:
-                message = (
-                    self.env._(
-                        "Another invoicing run is billing the same time; resume this run "
-                        "when it has finished."
-                    )
-                    if isinstance(error, errors.LockNotAvailable)
-                    else str(error)
-                )
-                return self._fail(message, in_cron)
-            self.write(
-                {
-                    "customers_done": self.customers_done + len(batch),
-                    "invoice_ids": [fields.Command.link(move.id) for move in moves],
-                }
-            )
+            moves, failures = self._invoice_batch(tickets, batch)
+            vals = {
+                "customers_done": self.customers_done + len(batch),
+                "invoice_ids": [fields.Command.link(move.id) for move in moves],
+            }
+            if failures:
+                vals["failed_partner_ids"] = [fields.Command.link(p.id) for p in failures]
+                vals["error"] = "\n".join(
+                    [self.error or "", *(f"{p.display_name}: {msg}" for p, msg in failures.items())]
+                ).strip()
+            self.write(vals)
             if in_cron:
                 self.env["ir.cron"]._commit_progress(
                     len(batch), remaining=len(partners) - start - len(batch)
                 )
-        self.write({"state": "done"})
+        self.write(
+            {
+                "state": "done_errors" if self.failed_partner_ids else "done",
+                "retry_partner_ids": [fields.Command.clear()],
+            }
+        )
+        if self.failed_partner_ids:
+            self.message_post(
+                body=self.env._(
+                    "Done with errors. Draft invoices created: %(count)s; customers skipped: "
+                    "%(skipped)s (see the errors; retry them once fixed).",
+                    count=len(self.invoice_ids),
+                    skipped=", ".join(self.failed_partner_ids.mapped("display_name")),
+                ),
+                partner_ids=self.user_id.partner_id.ids,
+            )
+            if in_cron:
+                self.env["ir.cron"]._commit_progress()
+            return
         self.message_post(
             body=self.env._(
                 "Done. Draft invoices created: %(count)s; customers invoiced: %(customers)s.",
@@ -226,6 +276,34 @@ class SupportInvoiceRun(models.Model):
         )
         if in_cron:
             self.env["ir.cron"]._commit_progress()
+
+    def _invoice_batch(self, tickets, batch):
+        """Invoice a batch of customers in one step; when the step fails, each customer in a
+        step of its own, so that one failing customer is skipped (with its error) and the
+        others are invoiced. Returns (invoices, {customer: error message})."""
+        args = (self.date_from, self.date_to, self.type_ids.ids or None)
+        try:
+            with self.env.cr.savepoint():
+                return tickets._support_create_invoices(batch, *args), {}
+        except (UserError, AccessError, errors.LockNotAvailable) as error:
+            if len(batch) == 1:
+                return self.env["account.move"], {batch: self._error_message(error)}
+        moves = self.env["account.move"]
+        failures = {}
+        for partner in batch:
+            try:
+                with self.env.cr.savepoint():
+                    moves |= tickets._support_create_invoices(partner, *args)
+            except (UserError, AccessError, errors.LockNotAvailable) as error:
+                failures[partner] = self._error_message(error)
+        return moves, failures
+
+    def _error_message(self, error):
+        if isinstance(error, errors.LockNotAvailable):
+            return self.env._(
+                "Another invoicing run is billing the same time; retry when it has finished."
+            )
+        return str(error)
 
     def _fail(self, message, in_cron):
         _logger.warning("Support invoicing run %s failed: %s", self.id, message)

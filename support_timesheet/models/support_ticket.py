@@ -123,6 +123,17 @@ class SupportTicket(models.Model):
         "res.partner", string="Approved/Refused by", readonly=True, copy=False
     )
     approval_date = fields.Datetime(string="Approval Date", readonly=True, copy=False)
+    write_off_reason = fields.Text(
+        string="Write-off Reason",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Why a Support Manager wrote off the hours the customer refused.",
+    )
+    write_off_user_id = fields.Many2one(
+        "res.users", string="Written Off by", readonly=True, copy=False
+    )
+    write_off_date = fields.Datetime(string="Written Off on", readonly=True, copy=False)
     approval_note = fields.Text(
         string="Approval Received",
         readonly=True,
@@ -210,6 +221,9 @@ class SupportTicket(models.Model):
             "approval_partner_id",
             "approval_date",
             "approval_note",
+            "write_off_reason",
+            "write_off_user_id",
+            "write_off_date",
         }
 
     def _support_may_write_protected(self):
@@ -272,6 +286,42 @@ class SupportTicket(models.Model):
         :meth:`action_approve_extra_hours`."""
         partner, note = self._support_approval_author(partner_id, note)
         self._support_decide_extra_hours("refused", ("pending",), partner, note)
+        return True
+
+    def action_write_off_refused_hours(self, reason=None):
+        """A Support Manager settles hours the customer refused by writing them off, with a
+        reason: they leave the leaks and show as written off. (To bill them anyway, record the
+        customer's later approval.)"""
+        if not (self.env.su or self.env.user.has_group("support_contract.group_support_manager")):
+            raise AccessError(self.env._("Only a Support Manager can write off refused hours."))
+        if not (reason or "").strip():
+            raise UserError(self.env._("Write the reason for writing off the refused hours."))
+        for ticket in self:
+            if ticket.approval_state != "refused" or ticket.write_off_reason:
+                raise UserError(
+                    self.env._(
+                        "Ticket %(ticket)s has no refused hours to write off.",
+                        ticket=ticket.display_name,
+                    )
+                )
+        # Rights checked above; the write-off fields are the server's.
+        tickets = self.sudo()
+        tickets.write(
+            {
+                "write_off_reason": reason.strip(),
+                "write_off_user_id": self.env.uid,
+                "write_off_date": fields.Datetime.now(),
+            }
+        )
+        tickets._support_recompute_billing()
+        for ticket in tickets:
+            ticket.message_post(
+                body=self.env._(
+                    "%(user)s wrote off the hours the customer refused: %(reason)s",
+                    user=self.env.user.display_name,
+                    reason=reason.strip(),
+                )
+            )
         return True
 
     def _support_approval_author(self, partner_id, note):
@@ -364,6 +414,9 @@ class SupportTicket(models.Model):
         tickets = self.sudo()
         tickets.write(
             {
+                "write_off_reason": False,
+                "write_off_user_id": False,
+                "write_off_date": False,
                 "approval_state": state,
                 "approval_partner_id": partner.id,
                 "approval_date": fields.Datetime.now(),
@@ -403,6 +456,13 @@ class SupportTicket(models.Model):
         tickets = self.sudo().exists()
         if not tickets:
             return
+        # Concurrent writers of the same tickets' billing (an approval, more time, an invoicing
+        # run, a credit note) touch the same rows: the second one fails at once and is retried.
+        # (NO KEY UPDATE: time can still be logged against them meanwhile.)
+        self.env.cr.execute(
+            "SELECT id FROM support_ticket WHERE id IN %s ORDER BY id FOR NO KEY UPDATE NOWAIT",
+            [tuple(tickets.ids)],
+        )
         run = tickets._support_billing_load()
         for ticket in tickets:
             ticket._support_bill(run)
@@ -517,6 +577,9 @@ class SupportTicket(models.Model):
         packs = self._support_packs_to_draw(run)
         totals = defaultdict(float)
         last_date = False
+        run.setdefault("minimum_credit", {})[self.id] = self._support_minimum_credit(
+            run["lines"].get(self.id, [])
+        )
         for line in run["lines"].get(self.id, []):
             last_date = line.date
             if line.support_invoice_line_id:
@@ -529,13 +592,32 @@ class SupportTicket(models.Model):
         extra_total, extra_pending = self._support_extra_hours(run, totals, packs, last_date)
         self._support_engine_write(self._support_totals_vals(totals, extra_total, extra_pending))
 
+    def _support_minimum_credit(self, lines):
+        """Hours of a per-request minimum already invoiced that later work of the request uses
+        up: that work is settled within the minimum (``within_minimum``), without a new invoice
+        line and without drawing from a pack."""
+        self.ensure_one()
+        if self.coverage == "covered" or not lines:
+            return 0.0
+        invoiced_lines = sum(
+            line.support_billed_hours for line in lines if line.support_invoice_line_id
+        )
+        extra_invoiced = self.hours_invoiced - invoiced_lines
+        if float_compare(extra_invoiced, 0, PRECISION) <= 0:
+            return 0.0
+        billable = sum(line.unit_amount for line in lines)
+        btype = self._support_billing_type()
+        billed = _round_billed(billable, btype.min_billed_hours, btype.rounding_step)
+        extra_total = billed - billable if billed else 0.0
+        return max(extra_invoiced - extra_total, 0.0)
+
     def _support_hourly_status(self):
         """What becomes of billable hours beyond the packs: ``to_invoice``, ``held`` for the
         customer's approval (cost control) or ``refused`` by the customer. The one home of the
         approval rule, for lines and for the ticket's extra hours alike."""
         self.ensure_one()
         if self.approval_state == "refused":
-            return "refused"
+            return "written_off" if self.write_off_reason else "refused"
         if self.commercial_partner_id.support_cost_control and self.approval_state != "approved":
             return "held"
         return "to_invoice"
@@ -553,10 +635,14 @@ class SupportTicket(models.Model):
                 "support_pack_hours": 0.0,
             }
         totals["billable"] += line.unit_amount
-        draws, hourly = self._support_draw(run, packs, line.unit_amount, line.date)
+        credits = run.get("minimum_credit", {})
+        within = min(credits.get(self.id, 0.0), line.unit_amount)
+        if within > 0:
+            credits[self.id] -= within
+        draws, hourly = self._support_draw(run, packs, line.unit_amount - within, line.date)
         self._support_set_draws(run, line.id, line, line.date, draws)
         from_pack = sum(hours for _pack, hours in draws)
-        vals = self._support_line_vals(draws, from_pack, hourly)
+        vals = self._support_line_vals(draws, from_pack, hourly, within)
         if vals["support_billing_status"] == "held":
             totals["held"] += hourly
         return vals
@@ -573,7 +659,8 @@ class SupportTicket(models.Model):
         totals["billed"] = hours_billed
         extra_total = hours_billed - totals["billable"] if hours_billed else 0.0
         extra_invoiced = max(self.hours_invoiced - totals["invoiced_lines"], 0.0)
-        extra_pending = extra_total - extra_invoiced
+        # An invoiced minimum larger than needed now settles later lines (_support_minimum_credit)
+        extra_pending = max(extra_total - extra_invoiced, 0.0)
         extra_draws = []
         if (
             self.coverage != "covered"
@@ -621,18 +708,26 @@ class SupportTicket(models.Model):
             touched.flush_recordset(["hours_remaining"])
             touched._send_balance_warnings()
 
-    def _support_line_vals(self, draws, from_pack, hourly):
-        """Status and reason of a billable line from its pack draws and hourly remainder."""
+    def _support_line_vals(self, draws, from_pack, hourly, within=0.0):
+        """Status and reason of a billable line from the hours settled within a minimum already
+        invoiced, its pack draws and its hourly remainder."""
         self.ensure_one()
         Pack = self.env["support.hour.pack"].sudo()
-        parts = [
+        parts = []
+        if not float_is_zero(within, precision_digits=PRECISION):
+            parts.append(
+                self.env._(
+                    "%(hours).2f h within the per-request minimum already invoiced", hours=within
+                )
+            )
+        parts += [
             self.env._(
                 "%(hours).2f h drawn from pack %(pack)s", hours=hours, pack=Pack.browse(pack).name
             )
             for pack, hours in draws
         ]
         billed = 0.0
-        status = "pack"
+        status = "pack" if draws else "within_minimum"
         if not float_is_zero(hourly, precision_digits=PRECISION):
             status = self._support_hourly_status()
         if status == "refused":
@@ -640,6 +735,14 @@ class SupportTicket(models.Model):
                 self.env._(
                     "%(hours).2f h beyond the prepaid balance refused by the customer",
                     hours=hourly,
+                )
+            )
+        elif status == "written_off":
+            parts.append(
+                self.env._(
+                    "%(hours).2f h refused by the customer, written off: %(reason)s",
+                    hours=hourly,
+                    reason=self.write_off_reason,
                 )
             )
         elif status == "held":
@@ -703,7 +806,39 @@ class SupportTicket(models.Model):
                 ["support_partner_id"],
             )
         )
-        return self.env["res.partner"].browse(sorted(partner.id for (partner,) in groups))
+        extra = self._support_extra_only_tickets(partners, date_from, date_to, type_ids)
+        ids = {partner.id for (partner,) in groups} | set(extra.commercial_partner_id.ids)
+        return self.env["res.partner"].browse(sorted(ids))
+
+    @api.model
+    def _support_extra_only_tickets(self, partners, date_from, date_to, type_ids=None, skip=()):
+        """Tickets with per-request minimum hours still to invoice and no line to invoice in the
+        period, e.g. when a pack paid the logged time but ran out under the minimum: the
+        minimum is billed in full, on the invoice of the period of the ticket's last line."""
+        line_domain = [
+            ("date", ">=", date_from),
+            ("date", "<=", date_to),
+            ("company_id", "in", self.env.companies.ids),
+        ]
+        if type_ids:
+            line_domain.append(("support_agreement_type_id", "in", list(type_ids)))
+        domain = [
+            ("hours_extra_to_invoice", ">", 0),
+            ("id", "not in", list(skip)),
+            ("timesheet_ids", "any", line_domain),
+        ]
+        if partners:
+            domain.append(("commercial_partner_id", "in", partners.commercial_partner_id.ids))
+        tickets = self.sudo().search(domain)
+        # the period of the ticket's last line
+        last = dict(
+            self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
+                [("support_ticket_id", "in", tickets.ids)], ["support_ticket_id"], ["date:max"]
+            )
+        )
+        return tickets.filtered(lambda t: date_from <= last[t] <= date_to)
 
     @api.model
     def _support_create_invoices(self, partners, date_from, date_to, type_ids=None):
@@ -728,14 +863,21 @@ class SupportTicket(models.Model):
                 ["support_billed_hours:sum", "id:array_agg"],
             )
         )
+        extra = self._support_extra_only_tickets(
+            partners, date_from, date_to, type_ids, skip=[g[2].id for g in groups]
+        )
+        groups += [
+            (ticket.company_id, ticket.commercial_partner_id, ticket, 0.0, []) for ticket in extra
+        ]
         if not groups:
             return self.env["account.move"]
         line_ids = [line_id for *_keys, _hours, ids in groups for line_id in ids]
         ticket_ids = sorted({g[2].id for g in groups})
-        self.env.cr.execute(
-            "SELECT id FROM account_analytic_line WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
-            [tuple(line_ids)],
-        )
+        if line_ids:
+            self.env.cr.execute(
+                "SELECT id FROM account_analytic_line WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
+                [tuple(line_ids)],
+            )
         self.env.cr.execute(
             "SELECT id FROM support_ticket WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
             [tuple(ticket_ids)],

@@ -10,3 +10,7 @@ from . import test_demo
 from . import test_translation
 from . import test_books
 from . import test_authority
+from . import test_credit_notes
+from . import test_settlement
+from . import test_concurrency_money
+from . import test_fee_credits

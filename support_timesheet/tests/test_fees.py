@@ -63,11 +63,19 @@ class TestMonthlyFees(SupportTimesheetCase):
         with self.assertRaisesRegex(UserError, "already invoiced"):
             self.agr.action_invoice_monthly_fees()
 
-    def test_cancelled_invoice_frees_period(self):
+    def test_cancelled_invoice_keeps_period(self):
         moves = self.agr._invoice_monthly_fees(until=date(2026, 1, 31))
         moves.button_cancel()
-        self.assertFalse(self.agr.fee_period_ids)
-        self.assertTrue(self.agr._invoice_monthly_fees(until=date(2026, 1, 31)))
+        # Cancelled on purpose: the daily job does not invoice the month again.
+        self.assertEqual(self.agr.fee_period_ids.state, "cancelled")
+        self.assertEqual(self.agr.fee_period_ids.invoice_id, moves)
+        self.assertFalse(self.agr._invoice_monthly_fees(until=date(2026, 1, 31)))
+        # A deleted draft frees the month.
+        draft = self.agr._invoice_monthly_fees(until=date(2026, 2, 28))
+        self.assertEqual(draft.invoice_line_ids.price_unit, 620.0)
+        draft.unlink()
+        self.assertEqual(self.agr.fee_period_ids.mapped("state"), ["cancelled"])
+        self.assertTrue(self.agr._invoice_monthly_fees(until=date(2026, 2, 28)))
 
     def test_unique_period(self):
         self.agr._invoice_monthly_fees(until=date(2026, 1, 31))

@@ -74,7 +74,7 @@ class TestInvoiceRun(SupportTimesheetCase):
         self.assertFalse(again.invoice_ids)
         self.assertEqual(again.customers_total, 0)
 
-    def test_failed_step_keeps_earlier_steps_and_resumes(self):
+    def test_failing_customer_skipped_and_retried(self):
         line_a = self._log(self._ticket(self.contact_a), 1.0)
         line_b = self._log(self._ticket(self.contact_b), 2.0)
         run = self._queue()
@@ -82,34 +82,48 @@ class TestInvoiceRun(SupportTimesheetCase):
 
         def fail_on_b(model, partners, *args, **kwargs):
             moves = create(model, partners, *args, **kwargs)
-            if partners == self.cust_b:
+            if self.cust_b in partners:
                 raise UserError("Kund B has no invoice address")
             return moves
 
+        # Both customers in one step: the step fails, then each customer gets a step of its own.
         with patch.object(type(self.env["support.ticket"]), "_support_create_invoices", fail_on_b):
-            self._process()
-        self.assertEqual(run.state, "failed")
-        self.assertEqual(run.error, "Kund B has no invoice address")
-        self.assertEqual((run.customers_done, run.customers_total), (1, 2))
-        self.assertEqual(run.progress, 50.0)
+            self.env["support.invoice.run"]._cron_process_runs()
+        self.assertEqual(run.state, "done_errors")
+        self.assertEqual(run.failed_partner_ids, self.cust_b)
+        self.assertEqual(run.error, "Kund B AB: Kund B has no invoice address")
+        self.assertEqual((run.customers_done, run.customers_total), (2, 2))
         self.assertEqual(run.invoice_ids.partner_id, self.cust_a)
+        self.assertEqual(run.invoice_ids.amount_untaxed, 1000.0)
         self.assertEqual(line_a.support_billing_status, "invoiced")
         self.assertEqual(line_b.support_billing_status, "to_invoice", "the failed step is undone")
         self.assertFalse(
             self.env["account.move"].search([("partner_id", "=", self.cust_b.id)]),
             "no half-made invoice is left behind",
         )
+        self.assertIn("customers skipped: Kund B AB", run.message_ids[0].body)
 
         with self.assertRaisesRegex(UserError, "Only a failed run"):
-            self._queue().action_resume()
-        run.with_user(self.accountant).action_resume()
+            run.with_user(self.accountant).action_resume()
+        with self.assertRaises(AccessError):
+            run.with_user(self.consultant).action_retry_failed()
+        run.with_user(self.accountant).action_retry_failed()
         self.assertEqual(run.state, "queued")
         self.assertFalse(run.error)
-        self._process()
+        spy = []
+
+        def record(model, partners, *args, **kwargs):
+            spy.append(partners)
+            return create(model, partners, *args, **kwargs)
+
+        with patch.object(type(self.env["support.ticket"]), "_support_create_invoices", record):
+            self._process()
+        self.assertEqual(spy, [self.cust_b], "only the skipped customer is retried")
         self.assertEqual(run.state, "done")
         self.assertEqual((run.customers_done, run.customers_total), (2, 2))
         self.assertEqual(run.invoice_ids.partner_id, self.cust_a | self.cust_b)
         self.assertEqual(line_b.support_billing_status, "invoiced")
+        self.assertFalse(run.failed_partner_ids)
 
     def test_bad_period_and_access(self):
         with self.assertRaisesRegex(UserError, "ends .* before it starts"):

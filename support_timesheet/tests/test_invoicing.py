@@ -115,7 +115,10 @@ class TestInvoicing(SupportTimesheetCase):
             .with_context(active_model="account.move", active_ids=move.ids)
             .create({"journal_id": move.journal_id.id, "reason": "Wrong rate"})
         )
-        reversal.refund_moves()
+        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        # Released when the credit note is posted, not by its draft.
+        self.assertEqual(line.support_billing_status, "invoiced")
+        refund.action_post()
         self.assertFalse(line.support_invoice_line_id)
         self.assertEqual(line.support_billing_status, "to_invoice")
         again = self._invoice()

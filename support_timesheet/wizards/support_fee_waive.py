@@ -1,0 +1,17 @@
+from odoo import fields, models
+
+
+class SupportFeeWaive(models.TransientModel):
+    """A Support Manager waives the fee of one month of an agreement, with a reason."""
+
+    _name = "support.fee.waive"
+    _description = "Waive a Monthly Fee"
+
+    agreement_id = fields.Many2one("support.agreement", required=True)
+    month = fields.Date(required=True, help="Any day of the month to waive.")
+    reason = fields.Text(required=True)
+
+    def action_confirm(self):
+        self.ensure_one()
+        self.agreement_id.action_waive_fee_month(month=self.month, reason=self.reason)
+        return {"type": "ir.actions.act_window_close"}
