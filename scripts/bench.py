@@ -103,8 +103,9 @@ def period(env):
 # --- variants ---------------------------------------------------------------------------------
 def run_ours(env, customers, tickets_per_customer, lines):
     partners = make_customers(env, customers, "ours")
-    hourly_product(env).lst_price = HOURLY_PRICE  # the same amounts as the other variants
     category = env.ref("support_contract.category_new_functionality")  # always charged separately
+    # The same amounts as the other variants: the product the suite invoices the category with.
+    (category.hourly_product_id or hourly_product(env)).lst_price = HOURLY_PRICE
     date_from, date_to = period(env)
     tickets = create_in_batches(
         env["support.ticket"],
