@@ -26,6 +26,8 @@ class SupportFixtureMixin:
 
     @classmethod
     def _user(cls, login, groups, **vals):
+        """A user of the fixture's company and time zone (so that its today is the fixture's)."""
+        vals = {"tz": cls.env.user.tz, **vals}
         return new_test_user(cls.env, login=login, groups=groups, company_id=cls.company.id, **vals)
 
     @classmethod
