@@ -7,6 +7,9 @@ from odoo.addons.support_contract.tools.protected_fields import (
     protect_defaults,
 )
 
+# How long a writer of a pack balance waits for another one before failing (and being retried).
+PACK_LOCK_TIMEOUT = "2s"
+
 
 class SupportHourPack(models.Model):
     _name = "support.hour.pack"
@@ -89,16 +92,21 @@ class SupportHourPack(models.Model):
         return self.date_start <= date <= self.date_end
 
     def _lock_for_update(self):
-        """Lock the packs' rows: concurrent writers of a balance wait for, or fail on, each other.
+        """Lock the packs' rows: concurrent writers of a balance wait for each other.
 
-        NOWAIT makes the second writer fail at once with a lock error; the RPC/HTTP layer retries
-        the whole transaction, which then sees the first writer's consumption.
+        The second writer waits up to PACK_LOCK_TIMEOUT for the first to commit, then fails on
+        the serialization check (the balance changed) or on the lock; the RPC/HTTP layer retries
+        the whole transaction, which then sees the first writer's consumption. Waiting instead of
+        failing at once (NOWAIT) keeps Odoo's retries from running out while consultants keep
+        logging on the same pack.
         """
         if self.ids:
+            self.env.cr.execute("SET LOCAL lock_timeout = %s", [PACK_LOCK_TIMEOUT])
             self.env.cr.execute(
-                "SELECT id FROM support_hour_pack WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
+                "SELECT id FROM support_hour_pack WHERE id IN %s ORDER BY id FOR UPDATE",
                 [tuple(self.ids)],
             )
+            self.env.cr.execute("SET LOCAL lock_timeout = DEFAULT")
 
     def _send_balance_warnings(self):
         """Warn the account manager and the customer once when a pack runs low."""
