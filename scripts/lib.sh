@@ -14,7 +14,7 @@ PGPORT_LOCAL="${SUPPORT_PGPORT:-5432}"
 PGUSER_LOCAL=odoo
 PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || dirname "$(command -v pg_ctl 2>/dev/null || echo /usr/bin/pg_ctl)")}"
 ODOO_CLONE_URL="${ODOO_CLONE_URL:-https://github.com/odoo/odoo.git}"
-ADDONS="support_contract,support_timesheet,support_portal"
+ADDONS="support_contract,support_timesheet,support_portal,support_dashboard"
 # What the test template database holds: the addons' dependencies, with demo data and Swedish;
 # l10n_se gives the demo company Swedish books (the addons do not depend on it).
 TEMPLATE_MODULES="mail,portal,account,hr_timesheet,l10n_se,spreadsheet_dashboard"
@@ -251,7 +251,7 @@ free_port() {
 
 # Hash of the addons' files: run.sh updates the modules of an existing database when it changed.
 addons_hash() {
-    (cd "$ROOT" && find support_contract support_timesheet support_portal -type f \
+    (cd "$ROOT" && find support_contract support_timesheet support_portal support_dashboard -type f \
         ! -name '*.pyc' -print0 | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-16)
 }
 
@@ -265,6 +265,21 @@ ensure_chromium() {
     else
         die "The browser tests need Chromium: install Debian's chromium package (apt-get install chromium)."
     fi
+}
+
+# The monthly support statements are PDF files rendered by wkhtmltopdf.
+#   $1: "required" stops the script without it; otherwise a warning.
+ensure_wkhtmltopdf() {
+    command -v wkhtmltopdf >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "Installing Debian's wkhtmltopdf for the PDF statements"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf; } \
+            >"$LOCAL/wkhtmltopdf-install.log" 2>&1 && return 0
+        log "Installing wkhtmltopdf failed (see $LOCAL/wkhtmltopdf-install.log)"
+    fi
+    [ "${1:-}" = required ] \
+        && die "The PDF statements need wkhtmltopdf: install Debian's wkhtmltopdf package (apt-get install wkhtmltopdf)."
+    log "wkhtmltopdf is missing: statements cannot be rendered as PDF (apt-get install wkhtmltopdf)"
 }
 
 # On exit of a scratch_db script: drops its databases (SCRATCH_DB and any in SCRATCH_EXTRA_DBS;

@@ -9,6 +9,7 @@ db="${SUPPORT_DB:-support}"
 port="${SUPPORT_HTTP_PORT:-8069}"
 find_odoo
 ensure_venv
+ensure_wkhtmltopdf
 ensure_pg
 pg_hold
 odoo_pid=""

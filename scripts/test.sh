@@ -2,7 +2,7 @@
 # Runs every test: Odoo's test runner on the addons (at_install and post_install) in a fresh
 # throwaway database, the top-level pytest tests, ruff, pylint-odoo and OCA's odoo pre-commit
 # hooks (the tools of .pre-commit-config.yaml).
-# Usage: scripts/test.sh [addon ...]   (default: the three addons; lint runs only for the default)
+# Usage: scripts/test.sh [addon ...]   (default: all the addons; lint runs only for the default)
 # Prints "N passed, N failed" last and exits non-zero on any failure.
 source "$(dirname "$0")/lib.sh"
 
@@ -18,6 +18,7 @@ count() {  # $1: passed, $2: failed, $3: what
 find_odoo
 ensure_venv
 ensure_chromium
+ensure_wkhtmltopdf required
 scratch_db support_test
 db="$SCRATCH_DB"
 conf="$SCRATCH_CONF"
@@ -78,7 +79,7 @@ if [ -z "${*:-}" ]; then
         (cd "$ROOT" && "$VENV/bin/ruff" format --diff . 2>&1 | head -n 40) || true
         count 0 1 "ruff"
     fi
-    if (cd "$ROOT" && "$VENV/bin/pylint" --rcfile=setup.cfg support_contract support_timesheet support_portal); then
+    if (cd "$ROOT" && "$VENV/bin/pylint" --rcfile=setup.cfg support_contract support_timesheet support_portal support_dashboard); then
         count 1 0 "pylint-odoo"
     else
         count 0 1 "pylint-odoo"

@@ -11,8 +11,10 @@
     "data": [
         "security/ir.model.access.csv",
         "security/support_portal_rules.xml",
+        "security/support_portal_statement_rules.xml",
         "views/support_ticket_views.xml",
         "views/portal_templates.xml",
+        "views/portal_statement_templates.xml",
     ],
     "demo": ["demo/support_portal_demo.xml"],
     "assets": {

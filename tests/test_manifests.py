@@ -9,7 +9,11 @@ EXPECTED_DEPENDS = {
     "support_contract": set(),
     "support_timesheet": {"support_contract", "hr_timesheet", "account"},
     "support_portal": {"support_contract", "support_timesheet", "portal"},
+    "support_dashboard": {"support_timesheet", "spreadsheet_dashboard"},
 }
+# The three addons of the public surface install alone: the dashboard bridge and the Swedish
+# localisation of the demo are never their dependencies.
+CORE = ("support_contract", "support_timesheet", "support_portal")
 
 
 def manifest(addon):
@@ -51,3 +55,10 @@ def test_every_test_module_is_imported(addon):
     }
     modules = {path.stem for path in tests.glob("test_*.py")}
     assert modules <= imported, f"{addon}: not imported in tests/__init__.py: {modules - imported}"
+
+
+@pytest.mark.parametrize("addon", CORE)
+def test_core_addons_depend_on_no_optional_module(addon):
+    assert not {"support_dashboard", "l10n_se", "spreadsheet_dashboard"} & set(
+        manifest(addon)["depends"]
+    )

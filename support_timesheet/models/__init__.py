@@ -6,6 +6,7 @@ from . import res_partner
 from . import support_agreement_type
 from . import support_service_category
 from . import support_hour_pack
+from . import support_hour_pack_chart
 from . import support_hour_pack_consumption
 from . import support_agreement_fee_period
 from . import support_agreement
@@ -15,3 +16,4 @@ from . import account_move
 from . import account_move_line
 from . import support_invoice_run
 from . import res_config_settings
+from . import support_statement

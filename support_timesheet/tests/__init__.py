@@ -14,3 +14,5 @@ from . import test_credit_notes
 from . import test_settlement
 from . import test_concurrency_money
 from . import test_fee_credits
+from . import test_profitability
+from . import test_statement
