@@ -149,3 +149,16 @@ class TestStatement(SupportTimesheetCase):
         with self.assertRaises(AccessError):
             statement.with_user(self.consultant).action_reissue()
         self.assertEqual(statement.with_user(self.manager).read(["version"])[0]["version"], 1)
+
+    def test_customer_language(self):
+        """A Swedish customer gets the statement and its e-mail in Swedish."""
+        self.env.ref("base.lang_sv_SE").active = True
+        self.cust_patch.lang = "sv_SE"
+        statement = self._issue()
+        text = self._text(statement)
+        self.assertIn("Månadens ärenden", text)
+        self.assertIn("Förbetalda timpaket", text)
+        self.assertNotIn("Requests of the month", text)
+        message = statement.message_ids.filtered(lambda m: m.attachment_ids)
+        self.assertIn("er supportsammanställning", message.subject)
+        self.assertIn("Här är er supportsammanställning", message.body)
