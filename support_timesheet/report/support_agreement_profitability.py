@@ -38,7 +38,8 @@ class SupportAgreementProfitability(models.Model):
     (by invoice date), pack hours drawn (by the day of the work, at the price the pack was sold
     for; a pack not sold on an invoice draws at no value). Cost: the hours logged at the cost Odoo
     records on each timesheet line (the employee's hourly cost when the time was logged).
-    Only posted invoices that no posted credit note reverses count.
+    Only posted invoices that no posted credit note reverses count; a fee less the share of the
+    month credited as no longer due (``credited_ratio``).
     """
 
     _name = "support.agreement.profitability"
@@ -75,7 +76,14 @@ class SupportAgreementProfitability(models.Model):
             "date_end",
             "monthly_fee",
         ],
-        "support.agreement.fee.period": ["agreement_id", "date_start", "amount", "invoice_line_id"],
+        "support.agreement.fee.period": [
+            "agreement_id",
+            "date_start",
+            "amount",
+            "ratio",
+            "credited_ratio",
+            "invoice_line_id",
+        ],
         "support.hour.pack": ["partner_id", "company_id", "hours", "invoice_line_id"],
         "support.hour.pack.consumption": ["pack_id", "ticket_id", "hours", "date"],
         "support.ticket": [
@@ -138,7 +146,8 @@ class SupportAgreementProfitability(models.Model):
                 SELECT fp.agreement_id, a.partner_id, a.company_id, fp.date_start AS day,
                        -aml.balance * COALESCE(
                            fp.amount / NULLIF(SUM(fp.amount) OVER w, 0), 1.0 / COUNT(*) OVER w
-                       ) AS fee_amount
+                       ) * (1 - COALESCE(fp.credited_ratio / NULLIF(fp.ratio, 0), 0))
+                           AS fee_amount
                   FROM support_agreement_fee_period fp
                   JOIN support_agreement a ON a.id = fp.agreement_id
                   JOIN account_move_line aml ON aml.id = fp.invoice_line_id

@@ -158,3 +158,11 @@ class TestProfitability(SupportTimesheetCase):
         self._log(self._ticket(self.contact_patch, self.cat_tech), 1.0)
         self.assertTrue(Report.search([("company_id", "=", self.company.id)]))
         self.assertFalse(Report.with_user(other).search([("company_id", "=", self.company.id)]))
+
+    def test_fee_days_credited(self):
+        """Fee days credited as no longer due are not earned."""
+        self._post(self.agr_patch._invoice_monthly_fees(until=self.last_day))
+        self.assertEqual(self._rows(self.agr_patch).fee_amount, 495.0)
+        period = self.agr_patch.fee_period_ids.filtered(lambda p: p.date_start == self.last_month)
+        period.sudo().credited_ratio = period.ratio * 0.4
+        self.assertAlmostEqual(self._rows(self.agr_patch).fee_amount, 297.0)
