@@ -1,5 +1,7 @@
 """Invoicing benchmark: the suite's invoicing from timesheets against Odoo's sale_timesheet and
 against a bare batched account.move create of the same invoices (the floor of any invoicing).
+Logging benchmark (--variant log): what logging one line of time costs a consultant on a ticket
+with 0, 100 and 1,000 lines, against a plain hr_timesheet line on a task with as many lines.
 
 Run by scripts/bench.sh, one process per variant so that each one's peak memory is its own:
     python bench.py --conf C --db D --variant ours|sale_timesheet|bare
@@ -232,6 +234,113 @@ def run_bare(env, customers, tickets_per_customer, lines):
 VARIANTS = {"ours": run_ours, "sale_timesheet": run_sale_timesheet, "bare": run_bare}
 
 
+# --- logging one line -------------------------------------------------------------------------
+def logging_fixture(env):
+    """A consultant, a billable On-Demand customer with a large pack, a plain project."""
+    user = env["res.users"].create(
+        {
+            "name": "Bench consultant (logging)",
+            "login": "bench_logging_consultant",
+            "group_ids": [(6, 0, [env.ref("support_contract.group_support_user").id])],
+        }
+    )
+    env["hr.employee"].create({"name": user.name, "user_id": user.id})
+    partner = env["res.partner"].create({"name": "Bench logging customer", "is_company": True})
+    today = odoo.fields.Date.context_today(partner)
+    env["support.hour.pack"].create(
+        {
+            "partner_id": partner.id,
+            "hours": 100000,
+            "date_start": today.replace(day=1),
+            "date_end": today.replace(year=today.year + 1),
+        }
+    )
+    project = env["project.project"].create({"name": "Bench plain timesheets"})
+    return user, partner, project
+
+
+def logging_targets(env, partner, project, existing, count):
+    """`count` tickets and `count` tasks, each with `existing` lines already logged."""
+    category = env.ref("support_contract.category_db_correction")  # billable On-Demand
+    date = odoo.fields.Date.context_today(partner).replace(day=1)
+    tickets = env["support.ticket"].create(
+        [
+            {
+                "name": f"Logging {existing}-{i}",
+                "partner_id": partner.id,
+                "category_id": category.id,
+                "request_date": date,
+            }
+            for i in range(count)
+        ]
+    )
+    tasks = env["project.task"].create(
+        [{"name": f"Logging {existing}-{i}", "project_id": project.id} for i in range(count)]
+    )
+    emp = employee(env)
+    vals = [
+        {"name": f"Work {n}", "unit_amount": 0.25, "date": date, "employee_id": emp.id, **target}
+        for target in [{"support_ticket_id": t.id} for t in tickets]
+        + [{"task_id": t.id, "project_id": project.id} for t in tasks]
+        for n in range(existing)
+    ]
+    create_in_batches(env["account.analytic.line"], vals)
+    return tickets, tasks
+
+
+def run_logging(cr, env, sizes, reps):
+    """Median cost of one line logged by a consultant, in its own committed transaction."""
+    user, partner, project = logging_fixture(env)
+    date = odoo.fields.Date.context_today(partner)
+    targets = {}
+    for existing in sizes:
+        # A new ticket for every line at 0 (the first line of a request), one ticket otherwise.
+        count = reps + 1 if existing == 0 else 1
+        targets[existing] = logging_targets(env, partner, project, existing, count)
+        progress(f"log: {count} ticket(s) and task(s) with {existing} lines each")
+    cr.commit()
+    cr.execute("ANALYZE")
+    results = []
+    for existing in sizes:
+        tickets, tasks = targets[existing]
+        for variant, records, field in (("plain", tasks, "task_id"), ("ours", tickets, None)):
+            times, cpu, queries = [], [], []
+            for rep in range(reps + 1):  # the first is a warm-up
+                record = records[rep % len(records)]
+                vals = {"name": "Logged", "unit_amount": 0.5, "date": date}
+                if field:
+                    vals.update(task_id=record.id, project_id=project.id)
+                else:
+                    vals["support_ticket_id"] = record.id
+                env.invalidate_all()
+                queries_before = sql_db.sql_counter
+                start, start_cpu = time.perf_counter(), time.process_time()
+                env["account.analytic.line"].with_user(user).create(vals)
+                env.flush_all()
+                cr.commit()
+                if rep:
+                    times.append(time.perf_counter() - start)
+                    cpu.append(time.process_time() - start_cpu)
+                    queries.append(sql_db.sql_counter - queries_before)
+            times.sort()
+            cpu.sort()
+            results.append(
+                {
+                    "variant": f"log_{variant}",
+                    "existing": existing,
+                    "reps": reps,
+                    "median_ms": round(1000 * times[len(times) // 2], 2),
+                    "cpu_ms": round(1000 * cpu[len(cpu) // 2], 2),
+                    "queries": sorted(queries)[len(queries) // 2],
+                }
+            )
+            progress(
+                f"log {variant}: {existing} existing lines: {results[-1]['median_ms']} ms, "
+                f"{results[-1]['queries']} queries"
+            )
+    return results
+
+
 class Heartbeat(threading.Thread):
     """Prints a line every 30 s so that a long run shows it is alive."""
 
@@ -250,7 +359,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--conf", required=True)
     parser.add_argument("--db", required=True)
-    parser.add_argument("--variant", choices=sorted(VARIANTS), required=True)
+    parser.add_argument("--variant", choices=[*sorted(VARIANTS), "log"], required=True)
+    parser.add_argument("--existing", default="0,100,1000", help="log: lines already logged")
+    parser.add_argument("--reps", type=int, default=30, help="log: lines timed per size")
     parser.add_argument("--customers", type=int, default=50)
     parser.add_argument("--tickets", type=int, default=500, help="tickets in all")
     parser.add_argument("--lines", type=int, default=5000, help="timesheet lines in all")
@@ -259,6 +370,14 @@ def main():
     args = parser.parse_args()
     config.parse_config(["-c", args.conf, "-d", args.db, "--log-level=warn"])
     registry = Registry(args.db)
+    if args.variant == "log":
+        with registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            sizes = [int(size) for size in args.existing.split(",")]
+            rows = run_logging(cr, env, sizes, args.reps)
+        with open(args.out, "a") as out:
+            out.writelines(json.dumps(row) + "\n" for row in rows)
+        return
     with registry.cursor() as cr:
         env = api.Environment(cr, api.SUPERUSER_ID, {})
         # The main company has the demo chart of accounts of Odoo's account module.

@@ -7,6 +7,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="${SUPPORT_LOCAL_DIR:-$ROOT/.local}"
 VENV="$LOCAL/venv"
 HOOKS_VENV="$LOCAL/venv-hooks"
+# Two private clusters: "pg" holds only throwaway databases (tests, benchmark, load test, the
+# template) and runs without fsync; "pg-run" holds the run command's long-lived database and keeps
+# PostgreSQL's durable defaults. fsync is a setting of a whole cluster, so they cannot share one.
+PG_CLUSTER=pg
 PGDIR="$LOCAL/pg"
 PGDATA_DIR="$PGDIR/data"
 PGSOCK="$PGDIR/run"
@@ -110,9 +114,52 @@ ensure_hooks_venv() {
     flock -u 7
 }
 
+# Locust, for scripts/load.sh, in a virtualenv of its own: its Flask, Werkzeug and requests would
+# replace the versions Odoo pins.
+ensure_load_venv() {
+    local python="${PYTHON:-python3}" want
+    LOAD_VENV="$LOCAL/venv-load"
+    want="$(sha1sum < "$ROOT/requirements-load.txt" | cut -c1-16)"
+    if [ -x "$LOAD_VENV/bin/locust" ] && [ "$(cat "$LOAD_VENV/.support-requirements" 2>/dev/null)" = "$want" ]; then
+        return 0
+    fi
+    exec 7>"$LOCAL/venv.lock"
+    flock 7
+    if ! { [ -x "$LOAD_VENV/bin/locust" ] && [ "$(cat "$LOAD_VENV/.support-requirements" 2>/dev/null)" = "$want" ]; }; then
+        log "Preparing the load test's virtualenv in $LOAD_VENV"
+        [ -x "$LOAD_VENV/bin/python" ] || "$python" -m venv "$LOAD_VENV"
+        "$LOAD_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements-load.txt" \
+            >"$LOCAL/venv-load.log" 2>&1 \
+            || { tail -n 20 "$LOCAL/venv-load.log" >&2; die "Installing Locust (requirements-load.txt) failed: see $LOCAL/venv-load.log"; }
+        echo "$want" > "$LOAD_VENV/.support-requirements"
+    fi
+    flock -u 7
+}
+
 # --- PostgreSQL -----------------------------------------------------------------------------
 # A private cluster owned by an unprivileged OS user (PostgreSQL refuses root), listening only on
-# a Unix socket inside .local/pg/run, so it never collides with another cluster or port.
+# a Unix socket inside .local/<cluster>/run, so it never collides with another cluster or port.
+
+# Before ensure_pg: use the durable cluster of the run command instead of the throwaway one.
+use_run_cluster() {
+    PG_CLUSTER=pg-run
+    PGDIR="$LOCAL/pg-run"
+    PGDATA_DIR="$PGDIR/data"
+    PGSOCK="$PGDIR/run"
+}
+
+# Settings each cluster starts with (command-line settings win over postgresql.conf and ALTER
+# SYSTEM). The throwaway cluster trades crash safety for speed; the run cluster states
+# PostgreSQL's durable defaults explicitly.
+pg_start_options() {
+    local opts="-c listen_addresses='' -k $PGSOCK -p $PGPORT_LOCAL -c max_connections=200"
+    if [ "$PG_CLUSTER" = pg ]; then
+        opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    else
+        opts="$opts -c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+    fi
+    printf '%s' "$opts"
+}
 as_pg_owner() {
     if [ "$(id -u)" = 0 ]; then
         (cd / && runuser -u postgres -- "$@")
@@ -126,7 +173,7 @@ as_pg_owner() {
 choose_pgdir() {
     mkdir -p "$LOCAL"
     if [ "$(id -u)" = 0 ] && { ! runuser -u postgres -- test -x "$LOCAL" || [ ${#PGSOCK} -gt 90 ]; }; then
-        PGDIR="/var/tmp/support-suite-$(printf '%s' "$ROOT" | sha1sum | cut -c1-10)/pg"
+        PGDIR="/var/tmp/support-suite-$(printf '%s' "$ROOT" | sha1sum | cut -c1-10)/$PG_CLUSTER"
         PGDATA_DIR="$PGDIR/data"
         PGSOCK="$PGDIR/run"
         log "The postgres user cannot use $LOCAL/pg: the cluster lives in $PGDIR instead"
@@ -156,10 +203,17 @@ ensure_pg() {
     [ "$(id -u)" = 0 ] && chown postgres: "$PGSOCK"
     if ! pg_running; then
         as_pg_owner "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$PGDIR/server.log" -w -t 60 \
-            -o "-c listen_addresses='' -k $PGSOCK -p $PGPORT_LOCAL -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-            start >/dev/null || die "PostgreSQL did not start: see $PGDIR/server.log"
+            -o "$(pg_start_options)" start >/dev/null || die "PostgreSQL did not start: see $PGDIR/server.log"
     fi
     export PGHOST="$PGSOCK" PGPORT="$PGPORT_LOCAL" PGUSER="$PGUSER_LOCAL"
+}
+
+# The run command's promise: its cluster writes every commit to disk before answering.
+check_pg_durable() {  # $1: database (its own settings may differ from the cluster's)
+    local settings
+    settings="$("$PG_BIN/psql" -d "$1" -Atc "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'full_page_writes', 'synchronous_commit')")"
+    [ "$settings" = "fsync=on full_page_writes=on synchronous_commit=on" ] \
+        || die "The PostgreSQL cluster serving the run command is not durable ($settings). Stop it and start again."
 }
 
 stop_pg() {
@@ -187,6 +241,30 @@ workers = 0
 max_cron_threads = 0
 CONF
     if [ -n "${SUPPORT_DB_PASSWORD:-}" ]; then echo "db_password = $SUPPORT_DB_PASSWORD" >> "$1"; fi
+}
+
+# Odoo's multi-process mode as its deployment guide recommends: N HTTP workers, one cron worker,
+# the websocket (bus) on the gevent port, and its sample limits per worker: 600 MiB soft (recycled
+# after the request), 1600 MiB hard (killed at once), 600 s CPU and 1200 s real time per request,
+# recycled after 8192 requests. Its sizing: (workers + cron) * (80% * 150 MB + 20% * 1 GB).
+write_production_conf() {  # $1: config written by write_odoo_conf, $2: workers, $3: gevent port
+    local need_mb have_mb
+    need_mb=$((($2 + 1) * (150 * 8 + 1024 * 2) / 10))
+    have_mb=$(($(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo) / 1024))
+    [ "$need_mb" -le "$have_mb" ] \
+        || log "WARNING: $2 workers need about $need_mb MB by Odoo's sizing; this machine has $have_mb MB"
+    sed -i -e '/^workers =/d' -e '/^max_cron_threads =/d' "$1"
+    cat >> "$1" <<CONF
+workers = $2
+max_cron_threads = 1
+gevent_port = $3
+proxy_mode = True
+limit_memory_soft = 629145600
+limit_memory_hard = 1677721600
+limit_time_cpu = 600
+limit_time_real = 1200
+limit_request = 8192
+CONF
 }
 
 odoo_bin() { "$VENV/bin/python" "$ODOO/odoo-bin" "$@"; }
@@ -233,7 +311,7 @@ ensure_template() {
 
 # Every script using the cluster holds a shared lock while it runs; the last one out stops it.
 pg_hold() {
-    exec 8>"$LOCAL/pg.users"
+    exec 8>"$LOCAL/$PG_CLUSTER.users"
     flock -s 8
 }
 
@@ -294,14 +372,14 @@ scratch_cleanup() {
 }
 
 # A throwaway copy of the template for one script run: sets SCRATCH_DB and SCRATCH_CONF.
-#   $1: database name prefix
+#   $1: database name prefix, $2: database to copy instead of the template (optional)
 scratch_db() {
     ensure_pg
     pg_hold
     SCRATCH_DB="${1}_$$"
     SCRATCH_CONF="$LOCAL/odoo-$SCRATCH_DB.conf"
     trap scratch_cleanup EXIT
-    ensure_template
+    [ -n "${2:-}" ] || ensure_template
     write_odoo_conf "$SCRATCH_CONF" "$(free_port)"
-    clone_db "$TEMPLATE_DB" "$SCRATCH_DB"
+    clone_db "${2:-$TEMPLATE_DB}" "$SCRATCH_DB"
 }

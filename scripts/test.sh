@@ -65,7 +65,8 @@ count "$odoo_passed" "$odoo_failed" "Odoo tests ($addons)"
 # --- Top-level tests and lint (full runs only) ----------------------------------------------
 if [ -z "${*:-}" ]; then
     set +e
-    py_out="$(cd "$ROOT" && ODOO="$ODOO" "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests 2>&1)"
+    # The load test's short run copies this database (the addons are installed in it).
+    py_out="$(cd "$ROOT" && ODOO="$ODOO" SUPPORT_LOAD_FROM_DB="$db" "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests 2>&1)"
     set -e
     echo "$py_out" | tail -n 30
     py_passed="$(echo "$py_out" | { grep -Eo '[0-9]+ passed' || true; } | tail -n1 | cut -d' ' -f1)"
