@@ -56,6 +56,7 @@ server_pids=()
 # Odoo stops gracefully on a first SIGTERM and at once on a second one.
 stop_servers() {
     local pid i
+    [ "${#server_pids[@]}" -gt 0 ] || return 0
     for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for i in $(seq 30); do
         for pid in "${server_pids[@]}"; do kill -0 "$pid" 2>/dev/null && break; done

@@ -340,9 +340,8 @@ def check_billed_once(env, tickets, lines, checks):
                 f"line {line.id} is on {inv_line.move_id.name} ({inv_line.parent_state})"
             )
         billed_linked[line.support_ticket_id.id] += line.support_billed_hours
-    default_type = env.ref("support_contract.agreement_type_on_demand")
     for ticket in tickets:
-        btype = ticket.coverage_agreement_id.type_id or default_type
+        btype = ticket._support_billing_type()
         extra = qty_by_ticket[ticket.id] - billed_linked[ticket.id]
         bound = max(btype.min_billed_hours, btype.rounding_step)
         if float_compare(extra, 0, PRECISION) < 0 or float_compare(extra, bound, PRECISION) > 0:
