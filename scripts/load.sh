@@ -9,7 +9,8 @@
 # scenario, requests per second, median and 95th-percentile latency and errors.
 # Usage: scripts/load.sh [--modes "single workers nodes"] [--users 20] [--duration 60]
 #                        [--workers 2] [--customers 6] [--consultants 6] [--from-db DB] [--self-test]
-#   --duration: seconds of load per mode; --workers: HTTP workers of each multi-process server;
+#   --duration: seconds measured per mode, from when every user has logged in (Locust's run
+#   time bounds the whole at that + 120 s + 6 s per user); --workers: HTTP workers per server;
 #   --from-db: copy this database (the three addons installed) instead of installing them;
 #   --self-test: also break each invariant on purpose and check that the checks notice.
 # Exits non-zero when an invariant is broken (errors are reported, not fatal).
@@ -140,7 +141,7 @@ for mode in $modes; do
     LOAD_DATA="$work/data.json" LOAD_DB="$mode_db" LOAD_HOSTS="$HOSTS" LOAD_DURATION="$duration" \
         LOAD_RESULT="$work/$mode.result.json" \
         "$LOAD_VENV/bin/locust" -f "$ROOT/scripts/locustfile.py" --headless --only-summary \
-        --users "$users" --spawn-rate "$(( (users + 4) / 5 ))" --run-time "${duration}s" \
+        --users "$users" --spawn-rate "$(( (users + 4) / 5 ))" --run-time "$((duration + 120 + 6 * users))s" \
         --stop-timeout 10 --loglevel WARNING >"$work/$mode.locust.log" 2>&1
     set -e
     stop_servers

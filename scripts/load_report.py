@@ -31,12 +31,24 @@ def main():
     mode, shape, users, path = sys.argv[1:5]
     result = json.load(open(path))
     seconds = max(result.get("seconds", 1.0), 1.0)
+    start = result.get("measured_from")
     by_name = defaultdict(list)
     by_scenario = defaultdict(list)
-    for name, time, failed in result["requests"]:
+    logins = []
+    for name, time, failed, at in result["requests"]:
+        if start and at < start:
+            logins.append((time, failed))
+            continue
         by_name[name].append((time, failed))
         by_scenario[scenario_of(name)].append((time, failed))
     print(f"Load test, {mode} ({shape}): {users} users for {seconds:.0f} s")
+    if start:
+        print(
+            f"  (measured after all users logged in: {result['ramp_up']:.0f} s for "
+            f"{len(logins)} requests, median {percentile([t for t, _f in logins], 0.5):.0f} ms)"
+        )
+    else:
+        print("  WARNING: not every user logged in before the end: all requests are counted")
     print(
         f"  {'scenario / request':<38} {'requests':>8} {'req/s':>7} {'median ms':>9} "
         f"{'p95 ms':>8} {'errors':>7}"

@@ -7,9 +7,13 @@ Three kinds of users, against 127.0.0.1 only:
   under cost control), through JSON-RPC as the web client does;
 - one accountant runs the invoicing wizard for those customers twice during the run.
 
+The figures are measured once every user has logged in (logging in hashes the password on
+purpose: 20 users logging in at once would fill the first minute); the run then lasts
+LOAD_DURATION seconds and stops itself. Locust's --run-time is the hard bound of the whole.
+
 Environment: LOAD_DATA (the JSON written by load_data.py setup), LOAD_HOSTS (comma-separated base
 URLs; users are spread over them), LOAD_RESULT (where the acknowledged entries and the
-references seen in portal pages are written at the end), LOAD_DURATION (seconds of the run).
+references seen in portal pages are written at the end), LOAD_DURATION (seconds measured).
 """
 
 import itertools
@@ -21,6 +25,7 @@ import time
 import uuid
 from urllib.parse import urlparse
 
+import gevent
 from locust import HttpUser, between, events, task
 
 DATA = json.load(open(os.environ["LOAD_DATA"]))
@@ -46,7 +51,8 @@ RESULT = {
 _host_cycle = itertools.cycle(HOSTS)
 _portal_logins = itertools.cycle(DATA["portal"])
 _consultant_logins = itertools.cycle(DATA["consultants"])
-_start = [time.time()]
+_start = [time.time()]  # the measured window's start, once every user has logged in
+_logged_in = []
 
 
 DB = os.environ.get("LOAD_DB", DATA["db"])
@@ -57,9 +63,18 @@ def _on_start(environment, **kw):
     _start[0] = time.time()
 
 
+def logged_in(user):
+    """Count a user in; with the last one the measured window starts, and ends DURATION later."""
+    _logged_in.append(time.time())
+    if len(_logged_in) == user.environment.parsed_options.num_users:
+        RESULT["ramp_up"] = time.time() - _start[0]
+        _start[0] = RESULT["measured_from"] = time.time()
+        gevent.spawn_later(DURATION, user.environment.runner.quit)
+
+
 @events.request.add_listener
 def _on_request(name, response_time, exception=None, **kw):
-    RESULT["requests"].append([name, round(response_time, 1), exception is not None])
+    RESULT["requests"].append([name, round(response_time, 1), exception is not None, time.time()])
 
 
 @events.test_stop.add_listener
@@ -123,6 +138,7 @@ class PortalUser(OdooUser):
             name="portal: log in",
         )
         self.ticket_ids = [int(i) for i in TICKET_LINK.findall(response.text)]
+        logged_in(self)
 
     def seen(self, response):
         """Record the ticket references of a page: load_data.py checks they are the user's."""
@@ -196,6 +212,7 @@ class Consultant(OdooUser):
             {"db": DB, "login": account["login"], "password": account["password"]},
             "consultant: log in",
         )
+        logged_in(self)
 
     @task(5)
     def log_time(self):
@@ -244,11 +261,14 @@ class Accountant(OdooUser):
             },
             "accountant: log in",
         )
+        logged_in(self)
 
     @task
     def invoice(self):
         # Not before the consultants have logged some time.
-        if not self.runs or not RESULT["acks"] or time.time() - _start[0] < self.runs[0] * DURATION:
+        if "measured_from" not in RESULT or not self.runs or not RESULT["acks"]:
+            return
+        if time.time() - _start[0] < self.runs[0] * DURATION:
             return
         self.runs.pop(0)
         wizard = self.call_kw(

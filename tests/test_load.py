@@ -17,7 +17,7 @@ CHECKS = [
 
 def test_short_load_run_on_workers_keeps_the_invariants():
     # scripts/test.sh passes its database, where the addons are installed already.
-    args = ["--modes", "workers", "--users", "6", "--duration", "30", "--self-test"]
+    args = ["--modes", "workers", "--users", "6", "--duration", "20", "--self-test"]
     args += ["--customers", "3", "--consultants", "2"]
     if os.environ.get("SUPPORT_LOAD_FROM_DB"):
         args += ["--from-db", os.environ["SUPPORT_LOAD_FROM_DB"]]
