@@ -47,6 +47,8 @@ from odoo.modules.registry import Registry  # noqa: E402
 from odoo.tools import config, float_compare  # noqa: E402
 
 PRECISION = 4
+# Statuses that account for a support line's hours (support_timesheet's SETTLED_STATUSES).
+SETTLED = ("covered", "pack", "to_invoice", "invoiced", "within_minimum", "written_off")
 PASSWORD = "load-test"  # of every user of the load test
 # Fields a consultant sees when opening a ticket (locustfile reads them).
 TICKET_FIELDS = [
@@ -202,8 +204,8 @@ def check(env, data, result, quiet=False):
     check_packs(env, data, checks)
     tickets = env["support.ticket"].browse(data["tickets"])
     lines = env["account.analytic.line"].search([("support_ticket_id", "in", tickets.ids)])
-    check_hours(env, tickets, lines, checks)
-    check_billed_once(env, tickets, lines, checks)
+    within = check_hours(env, tickets, lines, checks)
+    check_billed_once(env, tickets, lines, within, checks)
     check_portal(env, result, checks)
     return checks.broken
 
@@ -262,24 +264,29 @@ def check_packs(env, data, checks):
 
 
 def line_problem(line, drawn_by_line):
-    """What is wrong with the accounting of a line's hours by its status, or None."""
+    """What is wrong with the accounting of a line's hours by its status, or None; and the
+    hours of the line settled within a per-request minimum already invoiced (neither drawn nor
+    billed: checked against the invoices, see check_billed_once)."""
     logged, drawn = line.unit_amount, line.support_pack_hours
     billed, status = line.support_billed_hours, line.support_billing_status
+    within = 0.0
     if differ(drawn, drawn_by_line[line.id]):
-        return f"line {line.id}: {drawn} h from packs, {drawn_by_line[line.id]} h drawn"
+        return f"line {line.id}: {drawn} h from packs, {drawn_by_line[line.id]} h drawn", within
     if status == "covered":
         wrong = differ(drawn, 0) or differ(billed, 0)
-    elif status == "pack":
-        wrong = differ(drawn, logged) or differ(billed, 0)
-    elif status in ("to_invoice", "invoiced"):
-        wrong = differ(drawn + billed, logged)
-    elif status in ("held", "refused"):
+    elif status == "within_minimum":
+        wrong = differ(drawn, 0) or differ(billed, 0)
+        within = logged
+    elif status in ("pack", "to_invoice", "invoiced"):
+        within = logged - drawn - billed
+        wrong = float_compare(within, 0, PRECISION) < 0 or (status == "pack" and differ(billed, 0))
+    elif status in ("held", "refused", "written_off"):
         wrong = differ(billed, 0) or float_compare(drawn, logged, PRECISION) >= 0
     else:
-        return None  # a leak, reported by its own check
+        return None, within  # a leak, reported by its own check
     if wrong:
-        return f"line {line.id} {status}: {logged} h logged, {drawn} drawn, {billed} billed"
-    return None
+        return f"line {line.id} {status}: {logged} h logged, {drawn} drawn, {billed} billed", within
+    return None, within
 
 
 def check_hours(env, tickets, lines, checks):
@@ -295,14 +302,16 @@ def check_hours(env, tickets, lines, checks):
     problems, leaks = [], []
     totals = defaultdict(float)
     logged_by_ticket = defaultdict(float)
+    within_by_ticket = defaultdict(float)
     for line in lines:
         status = line.support_billing_status
         totals[status] += line.unit_amount
         logged_by_ticket[line.support_ticket_id.id] += line.unit_amount
-        problem = line_problem(line, drawn_by_line)
+        problem, within = line_problem(line, drawn_by_line)
+        within_by_ticket[line.support_ticket_id.id] += within
         if problem:
             problems.append(problem)
-        if status not in ("covered", "pack", "to_invoice", "invoiced", "held", "refused"):
+        if status not in SETTLED + ("held", "refused"):
             leaks.append(f"line {line.id} of a ticket is in status {status}")
         elif status == "held" and not line.support_partner_id.support_cost_control:
             leaks.append(f"line {line.id} held for a customer without cost control")
@@ -317,11 +326,13 @@ def check_hours(env, tickets, lines, checks):
     summary = ", ".join(f"{status} {hours:g} h" for status, hours in sorted(totals.items()))
     checks.report(CHECK_HOURS, problems, f"{len(lines)} lines: {summary}")
     checks.report(CHECK_LEAK, leaks)
+    return within_by_ticket
 
 
-def check_billed_once(env, tickets, lines, checks):
+def check_billed_once(env, tickets, lines, within, checks):
     """Per ticket, invoiced quantity = billed hours of the linked timesheets + at most the
-    per-request minimum or rounding step of its billing type."""
+    per-request minimum or rounding step of its billing type; hours settled within an invoiced
+    minimum do not exceed what the invoices hold beyond the linked timesheets."""
     problems = []
     inv_lines = env["account.move.line"].search(
         [("support_ticket_id", "in", tickets.ids), ("parent_state", "!=", "cancel")]
@@ -348,6 +359,11 @@ def check_billed_once(env, tickets, lines, checks):
             problems.append(
                 f"{ticket.number}: {qty_by_ticket[ticket.id]} h invoiced for "
                 f"{billed_linked[ticket.id]} h of linked time (minimum {bound} h)"
+            )
+        if float_compare(within[ticket.id], max(extra, 0), PRECISION) > 0:
+            problems.append(
+                f"{ticket.number}: {within[ticket.id]} h settled within a minimum, "
+                f"{extra} h of minimum invoiced"
             )
     checks.report(
         CHECK_TWICE,
