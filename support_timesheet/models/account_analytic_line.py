@@ -209,7 +209,7 @@ class AccountAnalyticLine(models.Model):
         check_protected_values(self, vals_list, create=True)
         self._support_preprocess(vals_list)
         lines = super().create(vals_list)
-        lines.support_ticket_id._support_recompute_billing()
+        lines.support_ticket_id._support_bill_new_lines(lines)
         return lines
 
     def write(self, vals):

@@ -468,7 +468,91 @@ class SupportTicket(models.Model):
             ticket._support_bill(run)
         tickets._support_billing_save(run)
 
-    def _support_billing_load(self):
+    def _support_bill_new_lines(self, new_lines):
+        """Bill time just logged on the tickets, at a cost that does not grow with them.
+
+        Draws are first come, first served by date, so the lines dated before a new line keep
+        their billing: each ticket is billed from the position of its earliest new line on,
+        starting from the running totals of the lines before it (one aggregate query). A line
+        logged after all the others (the usual case) bills just itself and the extra hours.
+        """
+        tickets = self.sudo().exists()
+        if not tickets:
+            return
+        new_lines = new_lines.sudo()
+        positions = {}
+        for line in new_lines:
+            ticket_id = line.support_ticket_id.id
+            positions[ticket_id] = min(positions.get(ticket_id, line.date), line.date)
+        base = tickets._support_billing_base(new_lines, positions)
+        # An invoiced minimum beyond the invoiced lines settles later work in the order of the
+        # lines (_support_minimum_credit): such tickets get the full pass.
+        full = tickets.filtered(
+            lambda t: t.id in base
+            and float_compare(t.hours_invoiced - base[t.id]["invoiced_billed"], 0, PRECISION) > 0
+        )
+        full._support_recompute_billing()
+        tickets -= full
+        if tickets:
+            run = tickets._support_billing_load(new_lines=new_lines, positions=positions, base=base)
+            for ticket in tickets:
+                ticket._support_bill(run)
+            tickets._support_billing_save(run)
+
+    def _support_billing_base(self, new_lines, positions):
+        """{ticket id: the engine's running totals over the ticket's lines dated up to its
+        position (the date of its earliest new line; new lines come after older ones of the
+        same date) and their last date, and the billed hours of all its invoiced lines}, in one
+        query, `new_lines` left out; tickets without other lines are left out."""
+        self.env["account.analytic.line"].flush_model(
+            ["support_ticket_id", "unit_amount", "date", "support_billing_status"]
+            + ["support_billed_hours", "support_pack_hours", "support_invoice_line_id"]
+        )
+        ticket_positions = SQL(", ").join(
+            SQL("(%s, %s::date)", ticket_id, position) for ticket_id, position in positions.items()
+        )
+        self.env.cr.execute(
+            SQL(
+                """SELECT line.support_ticket_id,
+                          MAX(line.date) FILTER (WHERE is_before),
+                          SUM(unit_amount) FILTER (WHERE is_before AND is_invoiced),
+                          SUM(COALESCE(support_billed_hours, 0))
+                              FILTER (WHERE is_before AND is_invoiced),
+                          SUM(unit_amount) FILTER (WHERE is_before AND NOT is_invoiced),
+                          SUM(unit_amount - COALESCE(support_pack_hours, 0)) FILTER (
+                              WHERE is_before AND NOT is_invoiced
+                                AND support_billing_status = 'held'),
+                          SUM(COALESCE(support_billed_hours, 0)) FILTER (WHERE is_invoiced)
+                     FROM account_analytic_line line
+                     JOIN (VALUES %s) AS pos(ticket_id, date)
+                          ON pos.ticket_id = line.support_ticket_id,
+                          LATERAL (SELECT line.date <= pos.date AS is_before,
+                                          line.support_invoice_line_id IS NOT NULL AS is_invoiced) f
+                    WHERE line.id NOT IN %s
+                    GROUP BY line.support_ticket_id""",
+                ticket_positions,
+                tuple(new_lines.ids) or (0,),
+            )
+        )
+        base = {}
+        for row in self.env.cr.fetchall():
+            ticket_id, last, invoiced, invoiced_billed, open_hours, held, all_invoiced = row
+            # As the full pass counts them: invoiced lines, and the others unless covered.
+            billable = invoiced or 0.0
+            if self.browse(ticket_id).coverage != "covered":
+                billable += open_hours or 0.0
+            base[ticket_id] = {
+                "last_date": last or False,
+                "invoiced_billed": all_invoiced or 0.0,
+                "totals": {
+                    "billable": billable,
+                    "invoiced_lines": invoiced_billed or 0.0,
+                    "held": held or 0.0,
+                },
+            }
+        return base
+
+    def _support_billing_load(self, new_lines=None, positions=None, base=None):
         """What one pass of the engine reads, once for all the tickets, as a dict:
 
         ``lines`` (ticket id: its lines by date), ``packs`` ((customer id, company id): the packs
@@ -476,13 +560,20 @@ class SupportTicket(models.Model):
         ``movable`` (the draws being redone), ``old_draws`` (draw key: [(pack id, hours)]);
         then what the pass collects: ``replace`` (draws to delete),
         ``new_draws`` (values of draws to create), ``touched`` (pack ids drawn from).
+        With `new_lines`, `positions` (ticket id: date) and `base` (see
+        `_support_bill_new_lines`) only the lines from each ticket's position on are billed, on
+        top of the totals of the lines before it.
         """
         Consumption = self.env["support.hour.pack.consumption"].sudo()
-        lines = (
-            self.env["account.analytic.line"]
-            .sudo()
-            .search([("support_ticket_id", "in", self.ids)], order="date, id")
-        )
+        Line = self.env["account.analytic.line"].sudo()
+        if new_lines is None:
+            lines = Line.search([("support_ticket_id", "in", self.ids)], order="date, id")
+        else:
+            after = Domain.OR(
+                [("support_ticket_id", "=", ticket_id), ("date", ">", position)]
+                for ticket_id, position in positions.items()
+            )
+            lines = (Line.search(after) | new_lines).sorted(lambda line: (line.date, line.id))
         lines_by_ticket = defaultdict(list)
         for line in lines:
             lines_by_ticket[line.support_ticket_id.id].append(line)
@@ -492,7 +583,12 @@ class SupportTicket(models.Model):
             packs = packs._support_draw_candidates(
                 billable.commercial_partner_id, billable.company_id
             )
-        old = Consumption.search([("ticket_id", "in", self.ids)])
+        old_domain = Domain("ticket_id", "in", self.ids)
+        if new_lines is not None:  # the draws of the lines before the positions stay
+            old_domain &= Domain("timesheet_id", "=", False) | Domain(
+                "timesheet_id", "in", lines.ids
+            )
+        old = Consumption.search(old_domain)
         if packs or old:
             (packs | old.pack_id)._lock_for_update()
         # Draws of invoiced lines stay; the others are redone.
@@ -524,6 +620,7 @@ class SupportTicket(models.Model):
             "replace": Consumption,
             "new_draws": [],
             "touched": set(),
+            "base": base or {},
         }
 
     def _support_packs_to_draw(self, run):
@@ -575,10 +672,12 @@ class SupportTicket(models.Model):
         """Bill the ticket's lines not invoiced yet, then its extra hours and totals."""
         self.ensure_one()
         packs = self._support_packs_to_draw(run)
-        totals = defaultdict(float)
-        last_date = False
-        run.setdefault("minimum_credit", {})[self.id] = self._support_minimum_credit(
-            run["lines"].get(self.id, [])
+        base = run["base"].get(self.id)
+        totals = defaultdict(float, base["totals"] if base else {})
+        last_date = base["last_date"] if base else False
+        # A ticket billed from a position has no minimum credit (see _support_bill_new_lines).
+        run.setdefault("minimum_credit", {})[self.id] = (
+            0.0 if base else self._support_minimum_credit(run["lines"].get(self.id, []))
         )
         for line in run["lines"].get(self.id, []):
             last_date = line.date

@@ -1,4 +1,5 @@
 from . import test_billing
+from . import test_billing_incremental
 from . import test_packs
 from . import test_invoicing
 from . import test_invoice_run

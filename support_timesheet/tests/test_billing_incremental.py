@@ -1,0 +1,131 @@
+from dateutil.relativedelta import relativedelta
+
+from .common import SupportTimesheetCase
+
+
+class TestBillingIncremental(SupportTimesheetCase):
+    """Logging a line after all the others bills just it, exactly as the full pass would."""
+
+    def _state(self, ticket):
+        """Everything the engine decides for the ticket, to compare two passes."""
+        self.env.invalidate_all()
+        lines = ticket.timesheet_ids.sorted("id")
+        draws = self.env["support.hour.pack.consumption"].search([("ticket_id", "=", ticket.id)])
+        return {
+            "lines": [
+                (
+                    line.support_billing_status,
+                    round(line.support_billed_hours, 4),
+                    round(line.support_pack_hours, 4),
+                )
+                for line in lines
+            ],
+            "draws": sorted(
+                (d.timesheet_id.id, d.pack_id.id, round(d.hours, 4), str(d.date)) for d in draws
+            ),
+            "ticket": {
+                name: ticket[name]
+                for name in (
+                    "hours_logged",
+                    "hours_billed",
+                    "hours_extra",
+                    "hours_from_pack",
+                    "hours_to_invoice",
+                    "hours_extra_to_invoice",
+                    "hours_held",
+                    "approval_state",
+                )
+            },
+        }
+
+    def assertSameAsFullPass(self, ticket):
+        logged = self._state(ticket)
+        ticket._support_recompute_billing()
+        self.assertEqual(logged, self._state(ticket), "the full pass bills the ticket otherwise")
+
+    def test_appended_lines_bill_as_the_full_pass(self):
+        """Through the minimum drawn from the pack, the pack running out and hourly time."""
+        self._pack(self.cust_a, 1.0)
+        ticket = self._ticket(self.contact_a)
+        steps = ((0.25, "pack"), (0.5, "pack"), (0.5, "to_invoice"), (1, "to_invoice"))
+        for hours, status in steps:
+            line = self._log(ticket, hours)
+            self.assertEqual(line.support_billing_status, status)
+            self.assertSameAsFullPass(ticket)
+        self.assertEqual(ticket.hours_from_pack, 1.0)
+        self.assertEqual(ticket.hours_to_invoice, 1.25)
+
+    def test_appended_lines_of_a_cost_controlled_customer_are_held(self):
+        self.cust_b.support_cost_control = True
+        self._pack(self.cust_b, 0.5)
+        ticket = self._ticket(self.contact_b)
+        self._log(ticket, 0.25)  # the minimum (0.5 h) takes the rest of the pack
+        self.assertSameAsFullPass(ticket)
+        line = self._log(ticket, 0.75)
+        self.assertEqual(line.support_billing_status, "held")
+        self.assertEqual(ticket.approval_state, "pending")
+        self.assertEqual(ticket.hours_held, 0.5)
+        self.assertSameAsFullPass(ticket)
+
+    def test_appended_after_invoiced_time(self):
+        ticket = self._ticket(self.contact_a)
+        self._log(ticket, 0.25)
+        self._invoice()  # 0.5 h: the minimum is invoiced with the first line
+        line = self._log(ticket, 0.5)
+        # The minimum already invoiced settles 0.25 h of the new line.
+        self.assertEqual(line.support_billing_status, "to_invoice")
+        self.assertEqual(line.support_billed_hours, 0.25)
+        self.assertSameAsFullPass(ticket)
+        line = self._log(ticket, 0.5)
+        self.assertEqual(line.support_billed_hours, 0.5)
+        self.assertSameAsFullPass(ticket)
+
+    def test_backdated_line_rebills_the_ticket(self):
+        """A line dated before the ticket's last line takes its place in the draw order."""
+        self._pack(self.cust_a, 1.0)
+        ticket = self._ticket(self.contact_a)
+        later = self._log(ticket, 1.0, date=self.month_start + relativedelta(days=5))
+        self.assertEqual(later.support_billing_status, "pack")
+        earlier = self._log(ticket, 1.0, date=self.month_start)
+        self.assertEqual(earlier.support_billing_status, "pack")
+        self.assertEqual(later.support_billing_status, "to_invoice")
+        self.assertSameAsFullPass(ticket)
+
+    def test_logging_costs_the_same_queries_on_a_long_ticket(self):
+        self._pack(self.cust_a, 1000.0)
+        ticket = self._ticket(self.contact_a)
+
+        def add_lines(count):
+            self.env["account.analytic.line"].with_user(self.consultant).create(
+                [
+                    {
+                        "support_ticket_id": ticket.id,
+                        "unit_amount": 0.25,
+                        "name": "Work",
+                        "date": self.month_start,
+                    }
+                    for _i in range(count)
+                ]
+            )
+
+        def queries_of_one_line():
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self._log(ticket, 0.5)
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        add_lines(10)
+        queries_of_one_line()  # warm-up
+        with_10 = queries_of_one_line()
+        add_lines(300)
+        with_300 = queries_of_one_line()
+        self.assertEqual(with_10, with_300, "logging a line costs more queries on a long ticket")
+        # Nor does it read the ticket's other lines.
+        others = ticket.timesheet_ids
+        self.env.invalidate_all()
+        self._log(ticket, 0.5)
+        self.env.flush_all()
+        cache = self.env["account.analytic.line"]._fields["unit_amount"]._get_cache(self.env)
+        self.assertFalse(set(others.ids) & set(cache), "logging a line read the other lines")
+        self.assertSameAsFullPass(ticket)
