@@ -479,7 +479,7 @@ class SupportTicket(models.Model):
         tickets = self.sudo().exists()
         if not tickets:
             return
-        new_lines = new_lines.sudo()
+        new_lines = new_lines.sudo().filtered("support_ticket_id")
         positions = {}
         for line in new_lines:
             ticket_id = line.support_ticket_id.id

@@ -80,6 +80,27 @@ class TestBillingIncremental(SupportTimesheetCase):
         self.assertEqual(line.support_billed_hours, 0.5)
         self.assertSameAsFullPass(ticket)
 
+    def test_lines_on_tickets_and_tasks_in_one_batch(self):
+        """A batch may mix support time and plain project time."""
+        ticket = self._ticket(self.contact_a)
+        self._log(ticket, 1.0)
+        project = self.env["project.project"].create({"name": "Internal"})
+        task = self.env["project.task"].create({"name": "Internal work", "project_id": project.id})
+        support, plain = (
+            self.env["account.analytic.line"]
+            .with_user(self.consultant)
+            .create(
+                [
+                    {"support_ticket_id": ticket.id, "unit_amount": 0.5, "name": "Work"},
+                    {"task_id": task.id, "project_id": project.id, "unit_amount": 2, "name": "Own"},
+                ]
+            )
+        )
+        self.assertEqual(support.support_billing_status, "to_invoice")
+        self.assertEqual(plain.support_billing_status, "none")
+        self.assertEqual(ticket.hours_logged, 1.5)
+        self.assertSameAsFullPass(ticket)
+
     def test_backdated_line_rebills_the_ticket(self):
         """A line dated before the ticket's last line takes its place in the draw order."""
         self._pack(self.cust_a, 1.0)
