@@ -34,6 +34,8 @@ class TestAuthority(SupportCase):
             "coverage_mode": "included",
             "coverage_reason": "Covered: trust me.",
             "coverage_agreement_id": self.agr_maint.id,
+            "coverage_cause": "included",
+            "coverage_deciding_agreement_id": self.agr_patch.id,
             "patch_period": "2020-01",
         }
         for user in (self.consultant, self.manager):

@@ -111,6 +111,7 @@ class AccountMove(models.Model):
     def button_cancel(self):
         res = super().button_cancel()
         cancelled = self.filtered(lambda m: m.state == "cancel")
+        cancelled.sudo().invoice_line_ids._support_undo_fee_credits()
         billed_support = cancelled.filtered(lambda m: m._support_billing_lines())
         cancelled._support_release()
         billed_support.sudo().support_released = True
@@ -182,6 +183,7 @@ class AccountMove(models.Model):
 
     def unlink(self):
         self._support_release()
+        self.sudo().invoice_line_ids._support_undo_fee_credits()
         return super().unlink()
 
     def _support_billing_snapshot(self):

@@ -23,6 +23,18 @@ class AccountMoveLine(models.Model):
         string="Billed Timesheets",
         readonly=True,
     )
+    support_fee_credit_period_id = fields.Many2one(
+        "support.agreement.fee.period",
+        string="Credited Fee Month",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
+        help="The fee month whose days no longer due this credit note line credits.",
+    )
+    support_fee_credit_ratio = fields.Float(
+        string="Credited Share", digits=(16, 4), copy=False, readonly=True
+    )
     support_released_ticket_id = fields.Many2one(
         "support.ticket",
         string="Released Ticket",
@@ -47,6 +59,17 @@ class AccountMoveLine(models.Model):
         "support.agreement.fee.period", "invoice_line_id", string="Fee Periods", readonly=True
     )
 
+    def _support_undo_fee_credits(self):
+        """A fee credit that is deleted or cancelled before it counts gives the fee month its
+        share back: the days are credited again when still not due."""
+        credits = self.sudo().filtered("support_fee_credit_period_id")
+        if not credits:
+            return
+        for line in credits:
+            period = line.support_fee_credit_period_id
+            period.credited_ratio = max(period.credited_ratio - line.support_fee_credit_ratio, 0.0)
+        credits.write({"support_fee_credit_period_id": False, "support_fee_credit_ratio": 0.0})
+
     def _support_protected_fields(self):
         """The links between invoice lines and the support work they bill."""
         return {
@@ -55,6 +78,8 @@ class AccountMoveLine(models.Model):
             "support_fee_period_ids",
             "support_released_ticket_id",
             "support_released_timesheet_ids",
+            "support_fee_credit_period_id",
+            "support_fee_credit_ratio",
         }
 
     def _support_may_write_protected(self):
@@ -79,6 +104,7 @@ class AccountMoveLine(models.Model):
         return res
 
     def unlink(self):
+        self._support_undo_fee_credits()
         lines = self.sudo()
         timesheets = lines.support_timesheet_ids
         tickets = lines.support_ticket_id | timesheets.support_ticket_id

@@ -305,6 +305,8 @@ class SupportAgreement(models.Model):
                         ),
                         "quantity": 1.0,
                         "price_unit": amount,
+                        "support_fee_credit_period_id": period.id,
+                        "support_fee_credit_ratio": undue,
                     }
                 )
                 for period, undue, amount in items

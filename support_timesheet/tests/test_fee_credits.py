@@ -66,6 +66,17 @@ class TestFeeCredits(SupportTimesheetCase):
         agreement.write({"date_end": date(2026, 4, 10)})
         self.assertEqual(self._credit_notes(), credit)
         self.assertEqual(len(agreement.fee_period_ids), 1, "no month after the end")
+        # The draft credit note deleted: the days are credited again by the next check.
+        credit.unlink()
+        self.assertEqual(period.credited_ratio, 0.0)
+        self.env["support.agreement"]._cron_invoice_monthly_fees(until=date(2026, 5, 31))
+        self.assertEqual(self._credit_notes().amount_untaxed, 2000.0)
+        # Cancelled instead: the same.
+        self._credit_notes().button_cancel()
+        self.assertEqual(period.credited_ratio, 0.0)
+        agreement._support_credit_undue_fees()
+        again = self._credit_notes().filtered(lambda m: m.state == "draft")
+        self.assertEqual(again.amount_untaxed, 2000.0)
 
     def test_closed_before_invoicing_bills_the_days_in_force(self):
         agreement = self._fee_agreement(self.type_patch, 3000.0, date(2026, 4, 1))
