@@ -8,3 +8,6 @@ from . import support_hour_pack
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import support_ticket_mail
+from . import mail_thread
+from . import support_desk

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -12,6 +13,26 @@ class ResCompany(models.Model):
         ),
         help="Service category of the ticket created each month for every agreement whose type "
         "includes it (the monthly installation of Odoo source patches). Empty: no such tickets.",
+    )
+
+    support_alias_id = fields.Many2one(
+        "mail.alias",
+        string="Support Alias",
+        copy=False,
+        ondelete="set null",
+        help="E-mails to this address create support tickets of the company.",
+    )
+    support_reopen_days = fields.Integer(
+        string="Reopen Window (days)",
+        default=14,
+        help="A reply (by e-mail or in the portal) within this many days of a request's "
+        "resolution reopens it; a later reply starts a new request that refers to it.",
+    )
+    support_queue_user_id = fields.Many2one(
+        "res.users",
+        string="Support Queue Manager",
+        domain="[('share', '=', False)]",
+        help="Gets the review activity of new requests that no consultant is assigned to.",
     )
 
     @api.model
@@ -28,3 +49,42 @@ class ResCompany(models.Model):
         if category and companies:
             companies.support_patch_category_id = category
         return True
+
+    @api.constrains("support_reopen_days")
+    def _check_support_reopen_days(self):
+        for company in self:
+            if company.support_reopen_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the reopen window cannot be negative.",
+                        company=company.name,
+                    )
+                )
+
+    def _support_alias_values(self):
+        self.ensure_one()
+        return {
+            "alias_model_id": self.env["ir.model"]._get_id("support.ticket"),
+            "alias_contact": "everyone",
+            "alias_defaults": repr({"company_id": self.id}),
+            "alias_domain_id": self.alias_domain_id.id,
+        }
+
+    def _support_set_alias_name(self, name):
+        """Create, rename or remove the company's support alias."""
+        self.ensure_one()
+        alias = self.sudo().support_alias_id
+        if not name:
+            if alias:
+                self.sudo().support_alias_id = False
+                alias.unlink()
+            return
+        if alias:
+            alias.alias_name = name
+        else:
+            alias = (
+                self.env["mail.alias"]
+                .sudo()
+                .create(dict(self._support_alias_values(), alias_name=name))
+            )
+            self.sudo().support_alias_id = alias

@@ -71,7 +71,12 @@ class SupportTicket(models.Model):
         related="partner_id.commercial_partner_id", string="Customer", store=True, index=True
     )
     category_id = fields.Many2one(
-        "support.service.category", string="Service Category", required=True, tracking=True
+        "support.service.category",
+        string="Service Category",
+        tracking=True,
+        index="btree_not_null",
+        help="Empty only while a request waits in the To Classify queue: nothing is decided, "
+        "billed or covered until a consultant chooses it.",
     )
     request_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
     user_id = fields.Many2one(
@@ -175,7 +180,8 @@ class SupportTicket(models.Model):
         store=True,
         tracking=True,
         index=True,
-        help="The decision of the rules, or the manager's override when set.",
+        help="The decision of the rules, or the manager's override when set; empty while the "
+        "request waits for its service category.",
     )
     # --- Monthly source patch installations (created by the cron). ----------------------------
     patch_agreement_id = fields.Many2one(
@@ -225,6 +231,7 @@ class SupportTicket(models.Model):
                 "request_date": ticket.request_date,
                 "outcome": ticket.outcome,
                 "company_id": ticket.company_id.id,
+                "requester_to_confirm": ticket.is_requester_to_confirm,
             }
             for ticket in self
         ]
@@ -236,6 +243,7 @@ class SupportTicket(models.Model):
         "request_date",
         "outcome",
         "company_id",
+        "is_requester_to_confirm",
     )
     def _compute_coverage_decision(self):
         decisions = self._decide_coverage(self._prepare_coverage_values(), render=False)
@@ -389,7 +397,15 @@ class SupportTicket(models.Model):
             "category": category,
             "date": day,
         }
+        if partner and not category:
+            # The To Classify queue: no silent default category, nothing covered or billed.
+            result.update(coverage=False, cause="pending_category")
+            return result
         if not partner or not category:
+            return result
+        if vals.get("requester_to_confirm"):
+            # Nobody's agreement covers a sender not yet attached to a customer.
+            result["cause"] = "requester_to_confirm"
             return result
         customer = data["commercial"].get(partner.id) or partner
         agreements = self._coverage_agreements_on(data, customer, vals.get("company_id"), day)
@@ -601,11 +617,15 @@ class SupportTicket(models.Model):
             if "partner_id" in vals or not self:
                 if not (vals.get("partner_id") or (not self and context.get("default_partner_id"))):
                     raise ValidationError(self.env._("A support ticket needs a customer contact."))
-            if "category_id" in vals or not self:
-                if not (
-                    vals.get("category_id") or (not self and context.get("default_category_id"))
-                ):
-                    raise ValidationError(self.env._("A support ticket needs a service category."))
+            # A new ticket may wait for its category (To Classify); a chosen one stays.
+            if self and "category_id" in vals and not vals["category_id"]:
+                if self.filtered("category_id"):
+                    raise ValidationError(
+                        self.env._(
+                            "The service category of a classified ticket can be changed, not "
+                            "removed."
+                        )
+                    )
 
     @api.constrains("stage_id", "outcome")
     def _check_outcome(self):

@@ -5,3 +5,4 @@ from . import test_security
 from . import test_translation
 from . import test_demo
 from . import test_authority
+from . import test_mail_intake

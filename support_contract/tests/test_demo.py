@@ -42,3 +42,30 @@ class TestDemo(TransactionCase):
         self.assertTrue(ref("support_contract.agreement_maint").prerequisite_ok)
         self.assertEqual(ref("support_contract.pack_ondemand").state, "active")
         self.assertEqual(ref("support_contract.pack_ondemand_expired").state, "expired")
+
+    def test_email_requests(self):
+        """The demo's e-mails went through the mail gateway to the support alias."""
+        ref = self.env.ref
+        company = ref("support_contract.company_cloudworkz")
+        self.assertEqual(company.support_alias_id.alias_full_name, "support@cloudworkz.example.com")
+        Ticket = self.env["support.ticket"]
+        maja = Ticket.search([("email_from", "ilike", "maja.holm@hamnlogistik")])
+        self.assertEqual(maja.partner_id, ref("support_contract.partner_maint_user"))
+        self.assertEqual(maja.category_id.code, "db_correction")
+        self.assertEqual(maja.coverage, "billable")
+        self.assertEqual(maja.message_ids.attachment_ids.mapped("name"), ["saldon.csv"])
+        eva = Ticket.search([("email_from", "ilike", "eva.sundberg@norrlandstra")])
+        self.assertEqual(eva.name, "Systemet är långsamt i morse")
+        self.assertFalse(eva.category_id)
+        self.assertIn("Decision pending", eva.coverage_reason)
+        lars = Ticket.search([("email_from", "ilike", "lars.ek@nyttbolag")])
+        self.assertTrue(lars.is_requester_to_confirm)
+        self.assertEqual(lars.coverage, "billable")
+        for ticket in maja | eva | lars:
+            self.assertEqual(ticket.intake_channel, "email")
+            self.assertEqual(ticket.company_id, company)
+        # Assigned by the agreement's consultant, else the team queue with its activity.
+        self.assertEqual(maja.user_id, ref("support_contract.user_consultant"))
+        self.assertEqual(maja.activity_ids.user_id, ref("support_contract.user_consultant"))
+        self.assertFalse(eva.user_id)
+        self.assertEqual(eva.activity_ids.user_id, ref("base.user_admin"))

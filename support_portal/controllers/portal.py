@@ -182,6 +182,8 @@ class SupportCustomerPortal(CustomerPortal):
                 "coverage_labels": dict(
                     Ticket._fields["coverage"]._description_selection(request.env)
                 ),
+                "is_key_user": request.env.user.partner_id._is_support_key_user(),
+                "follows_all": request.env.user.partner_id.sudo().support_follow_all,
             }
         )
         return request.render("support_portal.portal_my_support_tickets", values)
@@ -191,6 +193,11 @@ class SupportCustomerPortal(CustomerPortal):
     # ------------------------------------------------------------------------------------------
     def _support_ticket_get_page_view_values(self, ticket_sudo, access_token, **kwargs):
         user_partner = request.env.user.partner_id
+        is_customer = (
+            not request.env.user._is_public()
+            and not access_token
+            and user_partner.commercial_partner_id == ticket_sudo.commercial_partner_id
+        )
         values = {
             "page_name": "support_ticket",
             "ticket": ticket_sudo,
@@ -199,6 +206,9 @@ class SupportCustomerPortal(CustomerPortal):
                 and not access_token
                 and ticket_sudo._portal_can_approve(user_partner)
             ),
+            "can_close": is_customer and not ticket_sudo.is_closed and not ticket_sudo.is_cancelled,
+            "can_reopen": is_customer and ticket_sudo._portal_can_reopen(),
+            "attachments": ticket_sudo._portal_visible_attachments(),
         }
         return self._get_page_view_values(
             ticket_sudo, access_token, values, "my_support_tickets_history", False, **kwargs
@@ -233,6 +243,38 @@ class SupportCustomerPortal(CustomerPortal):
         target = "/my/support/packs" if redirect == "packs" else f"/my/support/tickets/{ticket_id}"
         return request.redirect(target)
 
+    @http.route(
+        ["/my/support/tickets/<int:ticket_id>/<any(close,reopen):action>"],
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_my_support_ticket_close_reopen(self, ticket_id, action, **kw):
+        """The customer closes a request they consider solved, or reopens a resolved one."""
+        ticket = request.env["support.ticket"].browse(ticket_id)
+        try:
+            if action == "close":
+                ticket.action_portal_close()
+            else:
+                ticket.action_portal_reopen()
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        except UserError as error:
+            return request.redirect(
+                f"/my/support/tickets/{ticket_id}?{urlencode({'error': str(error)})}"
+            )
+        return request.redirect(f"/my/support/tickets/{ticket_id}")
+
+    @http.route(["/my/support/follow"], type="http", auth="user", methods=["POST"], website=True)
+    def portal_my_support_follow(self, follow=None, **kw):
+        """A Key User follows (or stops following) all of the company's requests."""
+        try:
+            request.env["res.partner"]._portal_set_follow_all(follow == "1")
+        except AccessError:
+            return request.redirect("/my")
+        return request.redirect("/my/support/tickets")
+
     # ------------------------------------------------------------------------------------------
     # New request
     # ------------------------------------------------------------------------------------------
@@ -242,6 +284,10 @@ class SupportCustomerPortal(CustomerPortal):
             {
                 "page_name": "support_ticket_new",
                 "categories": request.env["support.service.category"].search([]),
+                "colleagues": request.env["support.ticket"]._portal_colleague_options(),
+                "priorities": request.env["support.ticket"]
+                ._fields["priority"]
+                ._description_selection(request.env),
                 "form": form or {},
                 "error": error,
                 "decision": decision,
@@ -262,6 +308,12 @@ class SupportCustomerPortal(CustomerPortal):
     )
     def portal_my_support_ticket_submit(self, **post):
         Ticket = request.env["support.ticket"]
+        files = request.httprequest.files.getlist("attachments")
+        post = dict(
+            post,
+            cc_partner_ids=request.httprequest.form.getlist("cc_partner_ids"),
+            attachments=[(f.filename, f.read()) for f in files if f.filename],
+        )
         try:
             with request.env.cr.savepoint():
                 ticket = Ticket._portal_create_request(post)

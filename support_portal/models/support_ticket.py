@@ -70,15 +70,17 @@ class SupportTicket(models.Model):
         }
 
     @api.model
-    def _portal_billing_terms(self, decision, category):
-        """Hourly rate (formatted) and per-request minimum of a billable request of the current
-        user, as support_timesheet invoices it: the product of the category or of the agreement
-        type that bills it, at the customer's price (``res.partner._support_hour_price``)."""
-        company = self.env.user.company_id
+    def _portal_billing_terms(self, decision, category, partner=None, company=None):
+        """Hourly rate (formatted) and per-request minimum of a billable request of `partner`
+        (default: the current user's), as support_timesheet invoices it: the product of the
+        category or of the agreement type that bills it, at the customer's price
+        (``res.partner._support_hour_price``)."""
+        company = company or self.env.user.company_id
+        partner = partner or self.env.user.partner_id
         agreement = self.env["support.agreement"].sudo().browse(decision.get("agreement_id") or [])
         billing_type = agreement.type_id or self._support_default_type(company)
         product = self._support_invoice_product_for(category.sudo(), billing_type)
-        price, currency = self.env.user.partner_id.sudo()._support_hour_price(product, company)
+        price, currency = partner.sudo()._support_hour_price(product, company)
         minimum = billing_type.min_billed_hours if billing_type else 0.5
         return {
             "rate": format_amount(self.env, price, currency),
@@ -202,9 +204,11 @@ class SupportTicket(models.Model):
         """Create a request from the portal form of the current user.
 
         :param dict values: ``category_id``, ``name``, ``description`` (plain text),
-            ``charge_accepted`` (truthy when the requester accepted the charge)
+            ``charge_accepted`` (truthy when the requester accepted the charge), ``priority``,
+            ``cc_partner_ids`` (colleagues to copy: ids), ``attachments`` (``(name, bytes)``)
         :return: the new ticket (sudo)
-        :raise UserError: missing title or category, or a billable request without acceptance
+        :raise UserError: missing title or category, a billable request without acceptance,
+            a colleague of another customer, a refused attachment
         """
         partner = self.env.user.partner_id
         category = self._portal_get_category(values.get("category_id"))
@@ -217,6 +221,11 @@ class SupportTicket(models.Model):
             raise UserError(
                 self.env._("This request is billable: accept the charge before you submit it.")
             )
+        colleagues = self._portal_get_colleagues(values.get("cc_partner_ids"))
+        attachments = self._portal_check_attachments(values.get("attachments"))
+        priority = str(values.get("priority") or "0")
+        if priority not in dict(self._fields["priority"].selection):
+            raise UserError(self.env._("Please choose a valid priority."))
         vals = {
             "name": name,
             "description": plaintext2html(values.get("description") or ""),
@@ -225,6 +234,8 @@ class SupportTicket(models.Model):
             "request_date": fields.Date.context_today(self),
             "company_id": self.env.user.company_id.id,
             "user_id": False,
+            "priority": priority,
+            "intake_channel": "portal",
         }
         if decision["requires_acceptance"]:
             vals.update(
@@ -232,12 +243,13 @@ class SupportTicket(models.Model):
                 charge_accepted_by_id=partner.id,
                 charge_accepted_date=fields.Datetime.now(),
             )
-        ticket = self.sudo().create(vals)
+        ticket = self.sudo().with_context(support_defer_ack=True).create(vals)
         # The stored decision of the new ticket is the one that counts.
         if ticket.coverage == "billable" and not ticket.charge_accepted:
             raise UserError(
                 self.env._("This request is billable: accept the charge before you submit it.")
             )
+        ticket._portal_add_request_extras(partner, colleagues, attachments)
         return ticket
 
     # ------------------------------------------------------------------------------------------

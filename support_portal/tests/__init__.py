@@ -7,3 +7,5 @@ from . import test_translation
 from . import test_portal_authority
 from . import test_portal_concurrency
 from . import test_portal_statements
+from . import test_desk
+from . import test_desk_routes

@@ -35,3 +35,19 @@ class TestPortalTour(SupportPortalFixture, HttpCase):
         self.assertEqual(ticket.coverage, "billable")
         self.assertTrue(ticket.charge_accepted)
         self.assertEqual(ticket.charge_accepted_by_id, self.portal2.partner_id)
+
+    def test_new_request_with_attachment_tour(self):
+        Ticket = self.env["support.ticket"]
+        self.start_tour(
+            "/my/support/tickets/new", "support_portal_new_with_attachment", login="portal2"
+        )
+        ticket = Ticket.search([("name", "=", "Tour: scanner stopped sending invoices")])
+        self.assertEqual(len(ticket), 1)
+        self.assertEqual(ticket.partner_id, self.portal2.partner_id)
+        self.assertEqual(ticket.priority, "2")
+        self.assertEqual(ticket.intake_channel, "portal")
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "support.ticket"), ("res_id", "=", ticket.id)]
+        )
+        self.assertEqual(attachment.name, "scanner-log.txt")
+        self.assertEqual(attachment.raw, b"scan failed: timeout")

@@ -162,6 +162,16 @@ class AccountAnalyticLine(models.Model):
                     ticket=cancelled[0].display_name,
                 )
             )
+        unclassified = tickets.filtered(lambda t: not t.category_id)
+        if unclassified:
+            # To Classify: time is neither covered nor billed until the category is chosen.
+            raise UserError(
+                self.env._(
+                    "Ticket %(ticket)s waits for its service category: classify it before "
+                    "logging time.",
+                    ticket=unclassified[0].display_name,
+                )
+            )
 
     def _support_check_not_invoiced(self, delete=False):
         invoiced = self.filtered("support_invoice_line_id")

@@ -117,6 +117,25 @@ class TestBilling(SupportTimesheetCase):
             self._log(ticket, 1.0)
         self.assertFalse(ticket.timesheet_ids)
 
+    def test_unclassified_ticket_takes_no_time(self):
+        """To Classify: no time is covered or billed until a consultant chooses the category."""
+        ticket = self.env["support.ticket"].create(
+            {"name": "Oklart", "partner_id": self.contact_a.id, "request_date": self.month_start}
+        )
+        self.assertFalse(ticket.coverage)
+        with self.assertRaisesRegex(UserError, "classify it"):
+            self._log(ticket, 1.0)
+        other = self._ticket(self.contact_a)
+        line = self._log(other, 1.0)
+        with self.assertRaisesRegex(UserError, "classify it"):
+            line.with_user(self.consultant).support_ticket_id = ticket
+        self.assertFalse(ticket.timesheet_ids)
+        self.assertEqual(ticket.hours_billed, 0.0)
+        ticket.category_id = self.cat_db
+        self._log(ticket, 0.25)
+        self.assertEqual(ticket.coverage, "billable")
+        self.assertEqual(ticket.hours_billed, 0.5)
+
     def test_cost_control_holds_and_approval(self):
         self.cust_a.support_cost_control = True
         ticket = self._ticket(self.contact_a)

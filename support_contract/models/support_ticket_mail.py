@@ -1,0 +1,503 @@
+"""Requests by e-mail: the support alias, replies, the reopen window and tickets to review.
+
+Odoo's mail gateway does the work (`mail.thread.message_process` routes an e-mail to the
+company's support alias or to the ticket it answers); this file only says what a support
+ticket makes of it.
+"""
+
+import os
+import re
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import html2plaintext, is_html_empty, parse_contact_from_email
+
+INTAKE_CHANNELS = [("backend", "Support Team"), ("email", "E-mail"), ("portal", "Portal")]
+# Files a request may not carry, whatever their size (programs and scripts).
+FORBIDDEN_EXTENSIONS = {
+    ".exe",
+    ".com",
+    ".bat",
+    ".cmd",
+    ".msi",
+    ".scr",
+    ".pif",
+    ".vbs",
+    ".vbe",
+    ".js",
+    ".jse",
+    ".wsf",
+    ".ps1",
+    ".jar",
+    ".dll",
+    ".sh",
+    ".apk",
+}
+DEFAULT_MAX_ATTACHMENT_MB = 10
+# A ticket reference quoted in a subject, e.g. SUP/2026/00042 (the sequence's shape).
+TICKET_REF = re.compile(r"\b[A-Z]{2,}/\d{4}/\d+\b")
+
+
+class SupportTicket(models.Model):
+    _inherit = "support.ticket"
+    _primary_email = "email_from"
+
+    email_from = fields.Char(
+        string="Sender Address", help="The address the request came from (e-mail requests)."
+    )
+    intake_channel = fields.Selection(
+        INTAKE_CHANNELS, string="Received Through", default="backend", readonly=True, copy=False
+    )
+    is_requester_to_confirm = fields.Boolean(
+        string="Requester to Confirm",
+        compute="_compute_is_requester_to_confirm",
+        store=True,
+        readonly=False,
+        tracking=True,
+        copy=False,
+        help="The sender is not a known contact of one customer: a consultant attaches the "
+        "request to the right customer (set the requester, or the requester's company). Until "
+        "then no agreement covers it.",
+    )
+    review_note = fields.Text(
+        string="To Review",
+        copy=False,
+        tracking=True,
+        help="Why this request needs a consultant's look before it is handled.",
+    )
+    parent_ticket_id = fields.Many2one(
+        "support.ticket",
+        string="Follows Up On",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The resolved request this one continues (a reply after the reopen window).",
+    )
+
+    def _support_protected_fields(self):
+        """Where a request came from and what it follows up on are recorded by the server."""
+        return super()._support_protected_fields() | {"intake_channel", "parent_ticket_id"}
+
+    @api.depends("partner_id", "partner_id.commercial_partner_id")
+    def _compute_is_requester_to_confirm(self):
+        # A consultant who corrects the requester (or its company) confirms it.
+        self.is_requester_to_confirm = False
+
+    # --- Settings read from the ticket's company ---------------------------------------------
+    def _support_reopen_deadline(self):
+        """Until when a reply reopens this resolved ticket (None: it is not resolved)."""
+        self.ensure_one()
+        if not self.is_closed or not self.date_resolved:
+            return None
+        return self.date_resolved + timedelta(days=self.company_id.support_reopen_days)
+
+    def _support_can_reopen(self):
+        self.ensure_one()
+        deadline = self._support_reopen_deadline()
+        return bool(deadline) and fields.Datetime.now() <= deadline
+
+    @api.model
+    def _support_open_stage(self):
+        """The stage a reopened ticket goes back to: the first open stage after New."""
+        stages = self.env["support.ticket.stage"].search(
+            [("is_closed", "=", False), ("is_cancelled", "=", False)]
+        )
+        return stages[1:2] or stages[:1]
+
+    def _support_reopen(self, author=None):
+        """Move resolved tickets back to an open stage (the outcome is cleared: decided afresh)."""
+        stage = self._support_open_stage()
+        for ticket in self:
+            ticket.write({"stage_id": stage.id})
+            ticket.message_post(
+                body=self.env._(
+                    "Reopened by %(author)s within %(days)s days of its resolution.",
+                    author=(author or self.env.user.partner_id).display_name,
+                    days=ticket.company_id.support_reopen_days,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    # --- Review -------------------------------------------------------------------------------
+    def _support_add_review_note(self, note):
+        for ticket in self:
+            ticket.review_note = "\n".join(filter(None, [ticket.review_note, note]))
+
+    def action_mark_reviewed(self):
+        """The consultant has looked at the request: clear the review note and the flag."""
+        if not self.env.user.has_group("support_contract.group_support_user"):
+            raise UserError(self.env._("Only the support team can mark a request as reviewed."))
+        self.write({"review_note": False, "is_requester_to_confirm": False})
+        return True
+
+    # --- Attachments --------------------------------------------------------------------------
+    @api.model
+    def _support_attachment_max_size(self):
+        """Largest attachment a request accepts, in bytes (system parameter, in MB)."""
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("support_contract.attachment_max_mb", DEFAULT_MAX_ATTACHMENT_MB)
+        )
+        try:
+            return int(float(value) * 1024 * 1024)
+        except (TypeError, ValueError):
+            return DEFAULT_MAX_ATTACHMENT_MB * 1024 * 1024
+
+    @api.model
+    def _support_attachment_refusal(self, name, size):
+        """Why a file is refused on a request (translated), or False when it is accepted."""
+        extension = os.path.splitext(name or "")[1].lower()
+        if extension in FORBIDDEN_EXTENSIONS:
+            return self.env._(
+                "%(name)s was refused: files of type %(ext)s are not accepted.",
+                name=name,
+                ext=extension,
+            )
+        limit = self._support_attachment_max_size()
+        if size > limit:
+            return self.env._(
+                "%(name)s was refused: it is %(size).1f MB, more than the %(limit).1f MB allowed.",
+                name=name,
+                size=size / 1024 / 1024,
+                limit=limit / 1024 / 1024,
+            )
+        return False
+
+    @api.model
+    def _support_filter_mail_attachments(self, msg_dict):
+        """Drop the refused attachments of an incoming e-mail; return the reasons."""
+        kept, refusals = [], []
+        for attachment in msg_dict.get("attachments") or []:
+            name, content = attachment[0], attachment[1]
+            size = len(content.encode() if isinstance(content, str) else content or b"")
+            refusal = self._support_attachment_refusal(name, size)
+            if refusal:
+                refusals.append(refusal)
+            else:
+                kept.append(attachment)
+        msg_dict["attachments"] = kept
+        return refusals
+
+    # --- Requester of an e-mail ---------------------------------------------------------------
+    @api.model
+    def _support_find_requester(self, email_from, company):
+        """The contact an e-mail comes from, and why it needs a consultant's look.
+
+        :return: ``(partner, to_confirm, note)``; a new contact (with no customer) is created
+            when the address is unknown or matches contacts of several customers.
+        """
+        Partner = self.env["res.partner"].sudo()
+        name, normalized = parse_contact_from_email(email_from or "")
+        if not normalized:
+            return Partner, True, self.env._("The e-mail has no sender address.")
+        matches = Partner.search(
+            [
+                ("email_normalized", "=", normalized),
+                "|",
+                ("company_id", "=", False),
+                ("company_id", "=", company.id),
+            ],
+            order="id",
+        )
+        # People of the support company itself are not customers' contacts.
+        matches = matches.filtered(
+            lambda p: p.commercial_partner_id != company.partner_id
+            and not any(not user.share for user in p.user_ids)
+        )
+        customers = matches.commercial_partner_id
+        if len(customers) == 1:
+            attached = matches.filtered(lambda p: p.parent_id or p.is_company)
+            partner = (attached or matches)[0]
+            if partner.parent_id or partner.is_company:
+                return partner, False, False
+            return (
+                partner,
+                True,
+                self.env._(
+                    "The sender %(email)s is not a contact of a customer: attach the request to "
+                    "the right customer.",
+                    email=normalized,
+                ),
+            )
+        if len(customers) > 1:
+            note = self.env._(
+                "The sender %(email)s matches contacts of several customers (%(customers)s): "
+                "attach the request to the right customer.",
+                email=normalized,
+                customers=", ".join(customers.mapped("name")),
+            )
+        else:
+            note = self.env._(
+                "The sender %(email)s is not a known contact: attach the request to the right "
+                "customer.",
+                email=normalized,
+            )
+        partner = Partner.create(
+            {
+                "name": name or normalized,
+                "email": normalized,
+                "lang": company.partner_id.lang or self.env.lang,
+                "company_id": False,
+            }
+        )
+        return partner, True, note
+
+    @api.model
+    def _support_category_from_subject(self, subject, lang):
+        """The service category an e-mail names in its subject, as ``[code]`` or by its name
+        (English or the company's language); nothing when none or several match: no silent
+        default category."""
+        text = (subject or "").casefold()
+        if not text:
+            return self.env["support.service.category"]
+        categories = self.env["support.service.category"].sudo().search([])
+        found = categories.filtered(lambda c: f"[{c.code}]".casefold() in text)
+        if not found:
+            names = {}
+            for code in {"en_US", lang} - {None, False}:
+                for category in categories.with_context(lang=code):
+                    names.setdefault(category, set()).add(category.name.casefold())
+            found = categories.filtered(
+                lambda c: any(re.search(rf"\b{re.escape(n)}\b", text) for n in names[c])
+            )
+        return found if len(found) == 1 else self.env["support.service.category"]
+
+    def _support_foreign_reference_note(self, subject, customer):
+        """A note when the subject quotes the reference of another customer's request."""
+        refs = set(TICKET_REF.findall(subject or ""))
+        if not refs:
+            return False
+        quoted = self.sudo().search([("number", "in", list(refs))])
+        foreign = quoted.filtered(lambda t: t.commercial_partner_id != customer)
+        if not foreign:
+            return False
+        return self.env._(
+            "The e-mail quotes %(refs)s, which does not belong to this customer: it was not "
+            "added to that request.",
+            refs=", ".join(foreign.mapped("number")),
+        )
+
+    # --- Mail gateway -------------------------------------------------------------------------
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A new request by e-mail: title from the subject, description from the body, the
+        requester from the sender's address. Anything unclear is noted for review."""
+        values = dict(custom_values or {})
+        foreign = self.sudo().browse(values.pop("support_foreign_ticket_id", False))
+        company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
+        values["company_id"] = company.id
+        notes = []
+        subject = (msg_dict.get("subject") or "").strip()
+        body = msg_dict.get("body") or ""
+        if not subject:
+            notes.append(self.env._("The e-mail has no subject."))
+        if is_html_empty(body) or not html2plaintext(body).strip():
+            notes.append(self.env._("The e-mail has no text."))
+        partner, to_confirm, note = self._support_find_requester(
+            msg_dict.get("email_from"), company
+        )
+        if note:
+            notes.append(note)
+        if partner and not msg_dict.get("author_id"):
+            msg_dict["author_id"] = partner.id
+        notes.append(self._support_foreign_reference_note(subject, partner.commercial_partner_id))
+        if foreign:
+            notes.append(
+                self.env._(
+                    "The e-mail answers %(ref)s, a request of another customer: it was not added "
+                    "there.",
+                    ref=foreign.number,
+                )
+            )
+        notes += self._support_filter_mail_attachments(msg_dict)
+        category = (
+            values.pop("category_id", False)
+            or self._support_category_from_subject(subject, company.partner_id.lang).id
+        )
+        values.update(
+            {
+                "name": subject or self.env._("(no subject)"),
+                "description": body,
+                "partner_id": partner.id,
+                "email_from": msg_dict.get("email_from"),
+                "intake_channel": "email",
+                "is_requester_to_confirm": to_confirm,
+                "review_note": "\n".join(filter(None, notes)) or False,
+                "user_id": False,
+            }
+        )
+        if category:
+            values["category_id"] = category
+        return super().message_new(msg_dict, custom_values=values)
+
+    def message_update(self, msg_dict, update_vals=None):
+        """A reply by e-mail: refused attachments are noted for review (a reply to a resolved
+        ticket is handled in _message_post_after_hook, as a portal reply is)."""
+        refusals = self._support_filter_mail_attachments(msg_dict)
+        res = super().message_update(msg_dict, update_vals=update_vals)
+        if refusals:
+            self._support_add_review_note("\n".join(refusals))
+        return res
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """A customer's reply (e-mail or portal) to a resolved ticket within the reopen window
+        reopens it. Later e-mail replies never get here: they start a new ticket (mail_thread)."""
+        res = super()._message_post_after_hook(message, msg_vals)
+        author = message.sudo().author_id
+        if (
+            self.is_closed
+            and author
+            and message.message_type in ("email", "comment")
+            and message.subtype_id == self.env.ref("mail.mt_comment")
+            and author != self.sudo().company_id.partner_id
+            and not any(not user.share for user in author.user_ids)
+            and self._support_can_reopen()
+        ):
+            self.sudo()._support_reopen(author)
+        return res
+
+    @api.model
+    def _support_reply_route(self, thread_id, message_dict):
+        """Where a reply to ticket `thread_id` goes: the ticket, or a new ticket (the ticket is
+        resolved past the reopen window, or the sender is a contact of another customer).
+
+        :return: ``(thread_id, custom_values)``; thread_id False means a new ticket
+        """
+        ticket = self.sudo().browse(thread_id).exists()
+        if not ticket:
+            return thread_id, None
+        author = self.env["res.partner"].sudo().browse(message_dict.get("author_id") or [])
+        internal = any(not user.share for user in author.user_ids)
+        values = {"company_id": ticket.company_id.id}
+        if (
+            author
+            and not internal
+            and author.commercial_partner_id != ticket.commercial_partner_id
+            and ticket.commercial_partner_id != ticket.partner_id  # not a lone contact
+        ):
+            message_dict.pop("parent_id", None)
+            values["support_foreign_ticket_id"] = ticket.id
+            return False, values
+        if ticket.is_closed and not internal and not ticket._support_can_reopen():
+            message_dict.pop("parent_id", None)
+            values["parent_ticket_id"] = ticket.id
+            values["category_id"] = ticket.category_id.id
+            return False, values
+        return thread_id, None
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        tickets = super().create(vals_list)
+        for ticket in tickets:
+            if ticket.parent_ticket_id:
+                ticket.message_post(
+                    body=Markup(self.env._("This request follows up on %(ticket)s."))
+                    % {
+                        "ticket": ticket.parent_ticket_id._get_html_link(
+                            title=ticket.parent_ticket_id.number
+                        )
+                    },
+                    subtype_xmlid="mail.mt_note",
+                )
+        # The requester follows the request: answers from the chatter reach them by e-mail.
+        for ticket in tickets.filtered("partner_id"):
+            ticket.message_subscribe(partner_ids=ticket.partner_id.ids)
+        tickets.filtered(lambda t: t.intake_channel != "backend")._support_assign()
+        return tickets
+
+    # --- Assignment -----------------------------------------------------------------------------
+    def _support_default_consultant(self):
+        """The consultant a new request goes to: the covering agreement's, another active
+        agreement's of the customer, else the customer's; empty means the team queue."""
+        self.ensure_one()
+        agreements = (
+            self.env["support.agreement"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", self.commercial_partner_id.id),
+                    ("company_id", "=", self.company_id.id),
+                    ("state", "=", "active"),
+                    ("consultant_id", "!=", False),
+                ],
+                order="date_start, id",
+            )
+        )
+        covering = agreements.filtered(lambda a: a == self.coverage_agreement_id)
+        return (covering or agreements)[
+            :1
+        ].consultant_id or self.commercial_partner_id.sudo().support_consultant_id
+
+    def _support_queue_user(self):
+        """Who watches the team queue of the ticket's company: its queue manager, else a
+        Support Manager of the company."""
+        self.ensure_one()
+        company = self.company_id.sudo()
+        if company.support_queue_user_id:
+            return company.support_queue_user_id
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("group_ids", "in", self.env.ref("support_contract.group_support_manager").id),
+                    ("company_ids", "in", company.id),
+                    ("share", "=", False),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
+
+    def _support_assign(self):
+        """New requests from e-mail or the portal: assign the default consultant (else leave
+        the ticket in the unassigned queue) and schedule an activity with a deadline for who
+        answers it, so that no request sits unseen."""
+        activity_type = self.env.ref("support_contract.mail_activity_type_new_request")
+        for ticket in self.sudo():
+            consultant = ticket.user_id or ticket._support_default_consultant()
+            if consultant and not ticket.user_id:
+                ticket.user_id = consultant
+            responsible = consultant or ticket._support_queue_user()
+            if not responsible:
+                continue
+            ticket.activity_schedule(
+                activity_type_id=activity_type.id,
+                date_deadline=activity_type._get_date_deadline(),
+                user_id=responsible.id,
+                note=self.env._(
+                    "New request from %(requester)s (%(channel)s): answer the customer.",
+                    requester=ticket.partner_id.display_name,
+                    channel=dict(
+                        ticket._fields["intake_channel"]._description_selection(self.env)
+                    ).get(ticket.intake_channel),
+                ),
+            )
+
+    # --- The two undecided states in the decision -----------------------------------------------
+    coverage_cause = fields.Selection(
+        selection_add=[
+            ("pending_category", "Waiting for the service category"),
+            ("requester_to_confirm", "Requester to confirm"),
+        ],
+        ondelete={"pending_category": "set null", "requester_to_confirm": "set null"},
+    )
+
+    @api.model
+    def _render_coverage_reason(self, facts):
+        """The reasons of the two undecided states of the desk: To Classify, and a sender not
+        yet attached to a customer."""
+        if facts["cause"] == "pending_category":
+            return self.env._("Decision pending: choose the service category.")
+        if facts["cause"] == "requester_to_confirm":
+            requester = facts["requester"]
+            return self.env._(
+                "Billable: the sender %(requester)s is not yet attached to a customer, so no "
+                "agreement covers this request until a consultant confirms the requester.",
+                requester=requester.email or requester.name,
+            )
+        return super()._render_coverage_reason(facts)

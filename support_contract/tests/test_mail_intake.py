@@ -1,0 +1,331 @@
+import base64
+from datetime import timedelta
+from email.header import Header
+
+from odoo import fields
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
+
+from .common import SupportCase
+
+ALIAS = "support-test"
+DOMAIN = "desk.example.com"
+
+
+def raw_email(
+    email_from,
+    subject,
+    body="Hej,\nfakturan skrivs ut med fel moms.\nMvh",
+    to=None,
+    message_id=None,
+    in_reply_to=None,
+    attachments=(),
+):
+    """A raw RFC 822 message as a mail server hands it to Odoo (multipart, RFC 2047 subject)."""
+    boundary = "----=_support_test_boundary"
+    headers = [
+        f"From: {email_from}",
+        f"To: {to}",
+        f"Subject: {Header(subject, 'utf-8').encode()}" if subject else "Subject: ",
+        f"Message-ID: {message_id or f'<{abs(hash((email_from, subject, body)))}@client.example>'}",
+        "Date: Fri, 27 Nov 2026 10:00:00 +0100",
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/mixed; boundary="{boundary}"',
+    ]
+    if in_reply_to:
+        headers += [f"In-Reply-To: {in_reply_to}", f"References: {in_reply_to}"]
+    parts = [
+        f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n"
+        f"{base64.b64encode(body.encode()).decode()}\r\n"
+    ]
+    for name, content in attachments:
+        parts.append(
+            f'--{boundary}\r\nContent-Type: application/octet-stream; name="{name}"\r\n'
+            f'Content-Disposition: attachment; filename="{name}"\r\n'
+            f"Content-Transfer-Encoding: base64\r\n\r\n"
+            f"{base64.b64encode(content).decode()}\r\n"
+        )
+    return "\r\n".join(headers) + "\r\n\r\n" + "".join(parts) + f"--{boundary}--\r\n"
+
+
+@tagged("post_install", "-at_install")
+class TestMailIntake(SupportCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not cls.company.alias_domain_id:
+            cls.company.alias_domain_id = cls.env["mail.alias.domain"].create({"name": DOMAIN})
+        cls.company._support_set_alias_name(ALIAS)
+        cls.alias_email = f"{ALIAS}@{cls.company.alias_domain_id.name}"
+        cls.company.support_reopen_days = 7
+        cls.maint_key.email = "karin@underhall.example.com"
+        cls.patch_contact = cls.contact[cls.cust_patch]
+        cls.patch_contact.email = "kontakt@patch.example.com"
+        cls.Ticket = cls.env["support.ticket"]
+
+    def _raw(self, *args, **kwargs):
+        return raw_email(*args, to=self.alias_email, **kwargs)
+
+    def _process(self, raw):
+        return self.env["mail.thread"].message_process("support.ticket", raw)
+
+    def _ticket_from(self, raw):
+        before = self.Ticket.search([]).ids
+        self._process(raw)
+        return self.Ticket.search([("id", "not in", before)])
+
+    def test_alias_settings(self):
+        alias = self.company.support_alias_id
+        self.assertEqual(alias.alias_full_name, self.alias_email)
+        self.assertEqual(alias.alias_model_id.model, "support.ticket")
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.support_alias_name, ALIAS)
+        settings.support_alias_name = "helpdesk-test"
+        settings.execute()
+        self.assertEqual(self.company.support_alias_id.alias_name, "helpdesk-test")
+        self.assertEqual(self.company.support_alias_id, alias, "renamed, not replaced")
+
+    def test_new_request_from_known_contact(self):
+        subject = "Fakturautskrift på svenska: momsen blir fel (åäö)"
+        ticket = self._ticket_from(
+            self._raw(
+                "Karin Nyckel <karin@underhall.example.com>",
+                subject + " [bug_fix]",
+                attachments=[("skärmbild.png", b"\x89PNG fake image"), ("logg.txt", b"ERROR")],
+            )
+        )
+        self.assertEqual(len(ticket), 1)
+        self.assertEqual(ticket.name, subject + " [bug_fix]")
+        self.assertIn("fel moms", ticket.description)
+        self.assertEqual(ticket.partner_id, self.maint_key)
+        self.assertEqual(ticket.company_id, self.company)
+        self.assertEqual(ticket.intake_channel, "email")
+        self.assertFalse(ticket.is_requester_to_confirm)
+        self.assertFalse(ticket.review_note)
+        self.assertEqual(ticket.category_id, self.cat["bug_fix"])
+        # The decision follows as for any request: a Key User's bug fix is covered.
+        self.assertEqual(ticket.coverage, "covered")
+        self.assertEqual(ticket.coverage_agreement_id, self.agr_maint)
+        attachments = self.env["ir.attachment"].search(
+            [("res_model", "=", "support.ticket"), ("res_id", "=", ticket.id)]
+        )
+        self.assertEqual(sorted(attachments.mapped("name")), ["logg.txt", "skärmbild.png"])
+        message = ticket.message_ids.filtered(lambda m: m.message_type == "email")
+        self.assertEqual(message.author_id, self.maint_key)
+        self.assertEqual(message.attachment_ids, attachments)
+        self.assertIn(self.maint_key, ticket.message_partner_ids, "the requester follows it")
+
+    def test_unclear_category_goes_to_classify(self):
+        ticket = self._ticket_from(self._raw(self.maint_key.email, "Något fungerar inte"))
+        self.assertFalse(ticket.category_id)
+        self.assertFalse(ticket.coverage)
+        self.assertEqual(ticket.coverage_reason, "Decision pending: choose the service category.")
+        queue = self.env.ref("support_contract.support_ticket_action_to_classify")
+        self.assertIn(ticket, self.Ticket.search(safe_eval(queue.domain)))
+        ticket.category_id = self.cat["bug_fix"]
+        self.assertEqual(ticket.coverage, "covered")
+        with self.assertRaises(ValidationError):
+            ticket.category_id = False
+        self.assertEqual(ticket.category_id, self.cat["bug_fix"])
+
+    def test_unknown_sender(self):
+        ticket = self._ticket_from(
+            self._raw("Okänd Person <okand@nowhere.example.com>", "Hjälp [bug_fix]")
+        )
+        partner = ticket.partner_id
+        self.assertEqual(partner.email, "okand@nowhere.example.com")
+        self.assertEqual(partner.name, "Okänd Person")
+        self.assertFalse(partner.parent_id)
+        self.assertTrue(ticket.is_requester_to_confirm)
+        self.assertIn("not a known contact", ticket.review_note)
+        self.assertEqual(ticket.coverage, "billable")
+        self.assertFalse(ticket.coverage_agreement_id)
+        self.assertIn("not yet attached to a customer", ticket.coverage_reason)
+        # The consultant attaches the new contact to its customer: decided as for any change.
+        partner.parent_id = self.cust_maint
+        self.agr_maint.key_user_ids = [(4, partner.id)]
+        self.assertFalse(ticket.is_requester_to_confirm)
+        self.assertEqual(ticket.coverage, "covered")
+        # A second e-mail of the same sender now finds the attached contact.
+        second = self._ticket_from(self._raw("okand@nowhere.example.com", "Igen [bug_fix]"))
+        self.assertEqual(second.partner_id, partner)
+        self.assertFalse(second.is_requester_to_confirm)
+
+    def test_address_of_several_customers(self):
+        self.env["res.partner"].create(
+            {"name": "Delad", "email": "delad@example.com", "parent_id": self.cust_patch.id}
+        )
+        self.env["res.partner"].create(
+            {"name": "Delad", "email": "delad@example.com", "parent_id": self.cust_maint.id}
+        )
+        ticket = self._ticket_from(self._raw("delad@example.com", "Vem är jag [bug_fix]"))
+        self.assertFalse(ticket.partner_id.parent_id, "attached to no customer")
+        self.assertTrue(ticket.is_requester_to_confirm)
+        self.assertIn("several customers", ticket.review_note)
+        self.assertIn(self.cust_patch.name, ticket.review_note)
+        self.assertIn(self.cust_maint.name, ticket.review_note)
+        self.assertEqual(ticket.coverage, "billable")
+
+    def test_empty_subject_and_body(self):
+        ticket = self._ticket_from(self._raw(self.maint_key.email, "", body=" "))
+        self.assertEqual(ticket.name, "(no subject)")
+        self.assertIn("no subject", ticket.review_note)
+        self.assertIn("no text", ticket.review_note)
+        ticket.with_user(self.consultant).action_mark_reviewed()
+        self.assertFalse(ticket.review_note)
+
+    def test_refused_attachments(self):
+        self.env["ir.config_parameter"].set_param("support_contract.attachment_max_mb", "0.001")
+        ticket = self._ticket_from(
+            self._raw(
+                self.maint_key.email,
+                "Bilagor [bug_fix]",
+                attachments=[
+                    ("program.exe", b"MZ"),
+                    ("stor.pdf", b"x" * 5000),
+                    ("liten.txt", b"ok"),
+                ],
+            )
+        )
+        names = self.env["ir.attachment"].search(
+            [("res_model", "=", "support.ticket"), ("res_id", "=", ticket.id)]
+        )
+        self.assertEqual(names.mapped("name"), ["liten.txt"])
+        self.assertIn("program.exe was refused", ticket.review_note)
+        self.assertIn("stor.pdf was refused", ticket.review_note)
+
+    def test_reply_threads_and_reopens(self):
+        ticket = self._ticket_from(
+            self._raw(self.maint_key.email, "Tråd [bug_fix]", message_id="<first@client.example>")
+        )
+        self._process(
+            self._raw(
+                self.maint_key.email,
+                "Re: Tråd",
+                body="Mer information",
+                message_id="<second@client.example>",
+                in_reply_to="<first@client.example>",
+            )
+        )
+        self.assertEqual(len(self.Ticket.search([("name", "like", "Tråd")])), 1)
+        self.assertIn("Mer information", ticket.message_ids[0].body)
+        # Resolved, then a reply within the window: reopened and decided afresh.
+        ticket.write({"stage_id": self.stage_resolved.id, "outcome": "no_code_error"})
+        self.assertEqual(ticket.coverage, "billable")
+        self._process(
+            self._raw(
+                self.maint_key.email,
+                "Re: Tråd",
+                body="Det är inte löst",
+                message_id="<third@client.example>",
+                in_reply_to="<second@client.example>",
+            )
+        )
+        self.assertFalse(ticket.is_closed)
+        self.assertFalse(ticket.outcome)
+        self.assertEqual(ticket.coverage, "covered")
+        # Resolved again, and the reply comes after the window: a new request refers to it.
+        ticket.write({"stage_id": self.stage_resolved.id, "outcome": "code_error"})
+        ticket.date_resolved = fields.Datetime.now() - timedelta(days=8)
+        new = self._ticket_from(
+            self._raw(
+                self.maint_key.email,
+                "Re: Tråd",
+                body="Samma fel igen",
+                message_id="<fourth@client.example>",
+                in_reply_to="<third@client.example>",
+            )
+        )
+        self.assertTrue(ticket.is_closed)
+        self.assertEqual(len(new), 1)
+        self.assertEqual(new.parent_ticket_id, ticket)
+        self.assertEqual(new.partner_id, self.maint_key)
+        self.assertEqual(new.category_id, ticket.category_id)
+        self.assertIn("Samma fel igen", new.description)
+        self.assertNotIn("Samma fel igen", "".join(ticket.message_ids.mapped("body")))
+
+    def test_reply_from_another_customer(self):
+        ticket = self._ticket_from(
+            self._raw(self.maint_key.email, "Hemligt [bug_fix]", message_id="<a1@client.example>")
+        )
+        new = self._ticket_from(
+            self._raw(
+                self.patch_contact.email,
+                f"Re: {ticket.number} Hemligt",
+                body="Från en annan kund",
+                message_id="<b1@client.example>",
+                in_reply_to="<a1@client.example>",
+            )
+        )
+        self.assertEqual(len(new), 1)
+        self.assertEqual(new.partner_id, self.patch_contact)
+        self.assertIn(ticket.number, new.review_note)
+        self.assertNotIn("Från en annan kund", "".join(ticket.message_ids.mapped("body")))
+        self.assertNotIn(self.patch_contact, ticket.message_partner_ids)
+
+    def test_subject_quoting_another_customers_reference(self):
+        other = self._ticket(self.maint_key, self.cat["bug_fix"])
+        new = self._ticket_from(
+            self._raw(self.patch_contact.email, f"Angående {other.number} [tech_env]")
+        )
+        self.assertIn(other.number, new.review_note)
+        self.assertEqual(new.partner_id, self.patch_contact)
+
+    def test_loop_protection_stays(self):
+        self.env["ir.config_parameter"].set_param("mail.gateway.loop.threshold", 2)
+        for i in range(3):
+            self._process(
+                self._raw(
+                    "autoreply@robot.example.com",
+                    f"Automatic reply {i}",
+                    message_id=f"<loop{i}@robot.example>",
+                )
+            )
+        tickets = self.Ticket.search([("email_from", "ilike", "autoreply@robot.example.com")])
+        self.assertEqual(
+            len(tickets), 2, "the third e-mail of the loop is not turned into a ticket"
+        )
+
+    def test_assignment_and_activity(self):
+        activity_type = self.env.ref("support_contract.mail_activity_type_new_request")
+        # The covering agreement names a consultant.
+        self.agr_maint.consultant_id = self.consultant
+        ticket = self._ticket_from(self._raw(self.maint_key.email, "Tilldelning [bug_fix]"))
+        self.assertEqual(ticket.user_id, self.consultant)
+        activity = ticket.activity_ids
+        self.assertEqual(activity.activity_type_id, activity_type)
+        self.assertEqual(activity.user_id, self.consultant)
+        self.assertEqual(activity.date_deadline, fields.Date.context_today(activity) + timedelta(1))
+        # The customer names one (no agreement does).
+        self.cust_patch.support_consultant_id = self.manager
+        ticket = self._ticket_from(self._raw(self.patch_contact.email, "VPN [tech_env]"))
+        self.assertEqual(ticket.user_id, self.manager)
+        # Nobody: the team queue (unassigned), and the queue manager gets the activity.
+        self.company.support_queue_user_id = self.manager
+        ticket = self._ticket_from(self._raw("ny@okand.example.com", "Hej"))
+        self.assertFalse(ticket.user_id)
+        self.assertEqual(ticket.activity_ids.user_id, self.manager)
+        # A ticket registered by the team is not assigned by the rule.
+        backend = self._ticket(self.maint_key, self.cat["bug_fix"])
+        self.assertFalse(backend.activity_ids)
+
+    def test_origin_is_recorded_by_the_server(self):
+        ticket = self._ticket(self.maint_key, self.cat["bug_fix"])
+        other = self._ticket(self.maint_key, self.cat["bug_fix"])
+        Ticket = self.env["support.ticket"].with_user(self.consultant)
+        for vals in ({"intake_channel": "email"}, {"parent_ticket_id": other.id}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                ticket.with_user(self.consultant).write(vals)
+        self.assertEqual(ticket.intake_channel, "backend")
+        self.assertFalse(ticket.parent_ticket_id)
+        with self.assertRaises(AccessError):
+            Ticket.create(
+                {
+                    "name": "Fake",
+                    "partner_id": self.maint_key.id,
+                    "category_id": self.cat["bug_fix"].id,
+                    "intake_channel": "portal",
+                }
+            )

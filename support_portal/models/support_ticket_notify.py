@@ -1,0 +1,246 @@
+"""Customer notifications of support requests: mail templates posted with subtypes, so the
+followers (the requester, colleagues copied, Key Users following all their company's requests)
+choose what they receive. Rendered in the requester's language, with a portal link."""
+
+from odoo import api, models
+from odoo.tools import email_split, format_date
+
+# kind: (mail template, subtype)
+NOTIFICATIONS = {
+    "received": (
+        "support_portal.mail_template_ticket_received",
+        "support_portal.mt_ticket_received",
+    ),
+    "billable": (
+        "support_portal.mail_template_ticket_billable",
+        "support_portal.mt_ticket_billable",
+    ),
+    "approval": (
+        "support_portal.mail_template_ticket_approval",
+        "support_portal.mt_ticket_approval",
+    ),
+    "resolved": (
+        "support_portal.mail_template_ticket_resolved",
+        "support_portal.mt_ticket_resolved",
+    ),
+}
+
+
+class SupportTicket(models.Model):
+    _inherit = "support.ticket"
+
+    # --- What a notification says -------------------------------------------------------------
+    def _support_decision_text(self):
+        """The decision and its reason, in the reader's language (the rendering language)."""
+        self.ensure_one()
+        labels = dict(self._fields["coverage"]._description_selection(self.env))
+        if self.coverage_override:
+            return labels.get(self.coverage, ""), self.env._(
+                "Decided by our support team: %(reason)s", reason=self.coverage_override_reason
+            )
+        decision = self.sudo()._decide_coverage(self._prepare_coverage_values())[0]
+        label = labels.get(self.coverage) or self.env._("Not decided")
+        return label, decision["reason"] or self.coverage_reason or ""
+
+    def _support_cost_lines(self):
+        """What a billable request costs: the pack it draws from, the hourly rate and the
+        per-request minimum (the terms the portal quotes before submitting)."""
+        self.ensure_one()
+        if self.coverage == "covered":
+            return [
+                self.env._(
+                    "Covered by your agreement %(agreement)s: this request is not charged.",
+                    agreement=self.coverage_agreement_id.display_name or "",
+                )
+            ]
+        if self.coverage != "billable":
+            return []
+        terms = self._portal_billing_terms(
+            {"agreement_id": self.coverage_agreement_id.id},
+            self.category_id,
+            partner=self.partner_id,
+            company=self.company_id,
+        )
+        pack = self.partner_id.commercial_partner_id._support_packs_in_draw_order(
+            self.request_date, self.company_id
+        )[:1]
+        if pack:
+            return [
+                self.env._(
+                    "Billable: the time spent is drawn from your prepaid pack %(pack)s "
+                    "(%(hours)s hours left, valid until %(date)s).",
+                    pack=pack.name,
+                    hours=f"{pack.hours_remaining:g}",
+                    date=format_date(self.env, pack.date_end),
+                ),
+                self.env._(
+                    "Time beyond the pack is charged at %(rate)s per hour, at least %(minimum)s "
+                    "per request.",
+                    rate=terms["rate"],
+                    minimum=terms["min_label"],
+                ),
+            ]
+        return [
+            self.env._(
+                "Billable: charged at %(rate)s per hour for the time spent, at least "
+                "%(minimum)s per request.",
+                rate=terms["rate"],
+                minimum=terms["min_label"],
+            )
+        ]
+
+    def _support_notification_values(self, kind):
+        """Lines of a notification of `kind` (see NOTIFICATIONS), for its mail template."""
+        self.ensure_one()
+        ticket = self.sudo()
+        label, reason = ticket._support_decision_text()
+        decision = self.env._("Decision: %(label)s. %(reason)s", label=label, reason=reason)
+        lines = []
+        if kind == "received":
+            lines = [
+                self.env._(
+                    "We have received your request %(ref)s: %(title)s.",
+                    ref=ticket.number,
+                    title=ticket.name,
+                ),
+                decision,
+                *ticket._support_cost_lines(),
+            ]
+        elif kind == "billable":
+            lines = [
+                self.env._(
+                    "The decision on your request %(ref)s changed: it is now billable.",
+                    ref=ticket.number,
+                ),
+                decision,
+                *ticket._support_cost_lines(),
+            ]
+        elif kind == "approval":
+            lines = [
+                self.env._(
+                    "Work on your request %(ref)s goes beyond your prepaid hours: %(hours)s "
+                    "hours wait for the approval of a Key User before they are charged.",
+                    ref=ticket.number,
+                    hours=f"{ticket.hours_held:g}",
+                ),
+                self.env._("A Key User can approve or refuse the work on the request's page."),
+            ]
+        elif kind == "resolved":
+            outcomes = dict(self._fields["outcome"]._description_selection(self.env))
+            lines = [
+                self.env._(
+                    "Your request %(ref)s is resolved. Outcome: %(outcome)s.",
+                    ref=ticket.number,
+                    outcome=outcomes.get(ticket.outcome, ""),
+                ),
+                decision,
+                self.env._(
+                    "Hours billed: %(billed)s (of %(logged)s hours logged).",
+                    billed=f"{ticket.hours_billed:g}",
+                    logged=f"{ticket.hours_logged:g}",
+                ),
+                self.env._(
+                    "If the problem is not solved, reply to this e-mail or reopen the request in "
+                    "the portal within %(days)s days.",
+                    days=ticket.company_id.support_reopen_days,
+                ),
+            ]
+        return {
+            "lines": lines,
+            "url": ticket.get_base_url() + ticket.get_portal_url(),
+        }
+
+    def _support_notification_subject(self, kind):
+        self.ensure_one()
+        subjects = {
+            "received": self.env._("Request %(ref)s received: %(title)s"),
+            "billable": self.env._("Request %(ref)s is now billable: %(title)s"),
+            "approval": self.env._("Request %(ref)s: your approval is needed"),
+            "resolved": self.env._("Request %(ref)s resolved: %(title)s"),
+        }
+        return subjects[kind] % {"ref": self.number, "title": self.name}
+
+    # --- Sending ------------------------------------------------------------------------------
+    def _support_notify(self, kind):
+        """Post the notification `kind` on each ticket with its subtype: the followers subscribed
+        to that subtype receive it by e-mail."""
+        template_xmlid, subtype_xmlid = NOTIFICATIONS[kind]
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        if not template:
+            return
+        # Sent by the system: the user whose action triggers it (a customer in the portal, the
+        # sender of an e-mail) is a recipient like any follower, not its author.
+        system = self.env.ref("base.user_root")
+        for ticket in self.sudo().with_user(system):
+            # Nobody on the customer's side can receive it (e.g. bulk-created tickets).
+            if not ticket.message_partner_ids.filtered(lambda p: p.partner_share and p.email):
+                continue
+            ticket.message_post_with_source(
+                template,
+                subtype_xmlid=subtype_xmlid,
+                message_type="comment",
+                author_id=ticket.company_id.partner_id.id,
+            )
+
+    # --- When -----------------------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        tickets = super().create(vals_list)
+        # The portal and the mail gateway first add the colleagues copied, then acknowledge.
+        if not self.env.context.get("support_defer_ack"):
+            tickets.filtered(lambda t: not t.patch_agreement_id)._support_notify("received")
+        return tickets
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A request by e-mail: colleagues of the same customer in Cc follow it, then everyone
+        following it gets the acknowledgement."""
+        ticket = super(SupportTicket, self.with_context(support_defer_ack=True)).message_new(
+            msg_dict, custom_values=custom_values
+        )
+        customer = ticket.commercial_partner_id
+        if customer and not ticket.is_requester_to_confirm:
+            copied = self.env["mail.thread"]._partner_find_from_emails_single(
+                email_split(msg_dict.get("cc") or ""), no_create=True
+            )
+            colleagues = copied.filtered(
+                lambda p: p.commercial_partner_id == customer and p != ticket.partner_id
+            )
+            if colleagues:
+                ticket.message_subscribe(partner_ids=colleagues.ids)
+        ticket._support_notify("received")
+        return ticket
+
+    def _support_coverage_snapshot(self):
+        return {
+            ticket.id: (ticket.coverage, ticket.is_closed, ticket.approval_state) for ticket in self
+        }
+
+    def _support_notify_changes(self, before):
+        """After a change: tell the customer what costs them money, and the resolution."""
+        resolved = self.filtered(lambda t: t.is_closed and not before.get(t.id, (0, True))[1])
+        billable = self.filtered(
+            lambda t: before.get(t.id, ("",))[0] == "covered" and t.coverage == "billable"
+        )
+        # Work held for a Key User's approval (the billing engine's write).
+        held = self.filtered(
+            lambda t: t.approval_state == "pending"
+            and before.get(t.id, ("", False, "pending"))[2] != "pending"
+        )
+        # A resolution that makes the request billable says so in the resolution notice.
+        (billable - resolved)._support_notify("billable")
+        held._support_notify("approval")
+        resolved._support_notify("resolved")
+
+    def write(self, vals):
+        before = self._support_coverage_snapshot()
+        res = super().write(vals)
+        self._support_notify_changes(before)
+        return res
+
+    def _redecide_coverage(self):
+        tickets = self.sudo().exists()
+        before = tickets._support_coverage_snapshot()
+        res = super()._redecide_coverage()
+        tickets._support_notify_changes(before)
+        return res
