@@ -479,6 +479,13 @@ class SupportTicket(models.Model):
         tickets = self.sudo().exists()
         if not tickets:
             return
+        # The same row lock as _support_recompute_billing: a concurrent writer of the tickets'
+        # billing (an approval, an invoicing run, a credit note) makes this fail at once and be
+        # retried, instead of waiting.
+        self.env.cr.execute(
+            "SELECT id FROM support_ticket WHERE id IN %s ORDER BY id FOR NO KEY UPDATE NOWAIT",
+            [tuple(tickets.ids)],
+        )
         new_lines = new_lines.sudo().filtered("support_ticket_id")
         positions = {}
         for line in new_lines:
