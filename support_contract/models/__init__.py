@@ -1,3 +1,4 @@
+from . import support_protected_mixin
 from . import support_agreement_type
 from . import support_service_category
 from . import support_coverage_rule

@@ -3,7 +3,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools.misc import format_date
 
-from ..tools.protected_fields import check_protected_values, protect_defaults
 from .support_coverage_rule import COVERAGE_MODES, INCLUDED_MODES
 
 OUTCOMES = [
@@ -57,7 +56,7 @@ DECISION_FIELDS = (
 class SupportTicket(models.Model):
     _name = "support.ticket"
     _description = "Support Ticket"
-    _inherit = ("mail.thread", "mail.activity.mixin")
+    _inherit = ("mail.thread", "mail.activity.mixin", "support.protected.mixin")
     _order = "priority desc, request_date desc, id desc"
     _rec_names_search = ("number", "name")
 
@@ -202,15 +201,12 @@ class SupportTicket(models.Model):
     def _support_protected_fields(self):
         """Fields nobody writes directly (over any API): the decision of the rules and what the
         server derives from it. Extended by the addons that add such fields."""
-        return {*DECISION_FIELDS, "coverage_reason", "patch_agreement_id", "patch_period"}
-
-    def _support_may_write_protected(self):
-        """Whether this call is the server's own path: ``sudo()`` after an explicit check."""
-        return self.env.su
-
-    @api.model
-    def default_get(self, fields):
-        return protect_defaults(self, super().default_get(fields))
+        return super()._support_protected_fields() | {
+            *DECISION_FIELDS,
+            "coverage_reason",
+            "patch_agreement_id",
+            "patch_period",
+        }
 
     # --- Defaults and groups ------------------------------------------------------------------
     @api.model
@@ -677,7 +673,6 @@ class SupportTicket(models.Model):
     # --- CRUD ---------------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        check_protected_values(self, vals_list, create=True)
         self._check_override_access(vals_list)
         self._check_required_inputs(vals_list)
         stages = self.env["support.ticket.stage"].browse(
@@ -695,7 +690,6 @@ class SupportTicket(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        check_protected_values(self, [vals])
         self._check_override_access([vals])
         if self:
             self._check_required_inputs([vals])

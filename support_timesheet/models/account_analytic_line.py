@@ -2,11 +2,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
-from odoo.addons.support_contract.tools.protected_fields import (
-    check_protected_values,
-    protect_defaults,
-)
-
 BILLING_STATUSES = [
     ("covered", "Covered"),
     ("pack", "Drawn from Pack"),
@@ -41,7 +36,11 @@ SYSTEM_FIELDS = {
 
 class AccountAnalyticLine(models.Model):
     _name = "account.analytic.line"
-    _inherit = ["account.analytic.line", "support.billing.mixin"]  # noqa: RUF012
+    _inherit = [  # noqa: RUF012
+        "account.analytic.line",
+        "support.billing.mixin",
+        "support.protected.mixin",
+    ]
 
     support_ticket_id = fields.Many2one(
         "support.ticket", string="Support Ticket", index="btree_not_null", ondelete="restrict"
@@ -121,7 +120,7 @@ class AccountAnalyticLine(models.Model):
     # ------------------------------------------------------------------ engine's fields
     def _support_protected_fields(self):
         """What the billing engine decides for a line, and its invoice link."""
-        return {
+        return super()._support_protected_fields() | {
             "support_billing_status",
             "support_billing_reason",
             "support_billed_hours",
@@ -134,11 +133,7 @@ class AccountAnalyticLine(models.Model):
         }
 
     def _support_may_write_protected(self):
-        return self.env.su or self._support_is_engine_write()
-
-    @api.model
-    def default_get(self, fields):
-        return protect_defaults(self, super().default_get(fields))
+        return super()._support_may_write_protected() or self._support_is_engine_write()
 
     @api.constrains("unit_amount", "support_ticket_id")
     def _check_support_unit_amount(self):
@@ -216,7 +211,6 @@ class AccountAnalyticLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_protected_values(self, vals_list, create=True)
         self._support_preprocess(vals_list)
         lines = super().create(vals_list)
         lines.support_ticket_id._support_bill_new_lines(lines)
@@ -225,7 +219,6 @@ class AccountAnalyticLine(models.Model):
     def write(self, vals):
         if self._support_is_engine_write():
             return super().write(vals)
-        check_protected_values(self, [vals])
         if set(vals) - SYSTEM_FIELDS:
             self._support_check_not_invoiced()
         if vals.get("support_ticket_id"):

@@ -3,14 +3,10 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from odoo.addons.support_contract.tools.protected_fields import (
-    check_protected_values,
-    protect_defaults,
-)
-
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "support.protected.mixin"]  # noqa: RUF012
 
     support_released = fields.Boolean(
         string="Support Work Released",
@@ -21,23 +17,7 @@ class AccountMove(models.Model):
     )
 
     def _support_protected_fields(self):
-        return {"support_released"}
-
-    def _support_may_write_protected(self):
-        return self.env.su
-
-    @api.model
-    def default_get(self, fields):
-        return protect_defaults(self, super().default_get(fields))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_protected_values(self, vals_list, create=True)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_protected_values(self, [vals])
-        return super().write(vals)
+        return super()._support_protected_fields() | {"support_released"}
 
     @api.model
     def _support_check_invoicing_rights(self):

@@ -1,13 +1,9 @@
-from odoo import api, fields, models
-
-from odoo.addons.support_contract.tools.protected_fields import (
-    check_protected_values,
-    protect_defaults,
-)
+from odoo import fields, models
 
 
 class AccountMoveLine(models.Model):
-    _inherit = "account.move.line"
+    _name = "account.move.line"
+    _inherit = ["account.move.line", "support.protected.mixin"]  # noqa: RUF012
 
     support_ticket_id = fields.Many2one(
         "support.ticket",
@@ -72,7 +68,7 @@ class AccountMoveLine(models.Model):
 
     def _support_protected_fields(self):
         """The links between invoice lines and the support work they bill."""
-        return {
+        return super()._support_protected_fields() | {
             "support_ticket_id",
             "support_timesheet_ids",
             "support_fee_period_ids",
@@ -82,20 +78,7 @@ class AccountMoveLine(models.Model):
             "support_fee_credit_ratio",
         }
 
-    def _support_may_write_protected(self):
-        return self.env.su
-
-    @api.model
-    def default_get(self, fields):
-        return protect_defaults(self, super().default_get(fields))
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_protected_values(self, vals_list, create=True)
-        return super().create(vals_list)
-
     def write(self, vals):
-        check_protected_values(self, [vals])
         res = super().write(vals)
         if "quantity" in vals:
             tickets = self.sudo().support_ticket_id

@@ -1,13 +1,12 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.tools import float_compare
-
-from odoo.addons.support_contract.tools.protected_fields import check_protected_values
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "support.protected.mixin"]  # noqa: RUF012
 
     support_cost_control = fields.Boolean(
         string="Support Cost Control",
@@ -25,18 +24,12 @@ class ResPartner(models.Model):
     def _support_protected_fields(self):
         """Cost control is a term agreed with the customer: turning it off would bill the work
         held for the customer's approval. Only a Support Manager changes it."""
-        return {"support_cost_control"}
+        return super()._support_protected_fields() | {"support_cost_control"}
 
     def _support_may_write_protected(self):
         return self.env.su or self.env.user.has_group("support_contract.group_support_manager")
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_protected_values(self, vals_list, create=True)
-        return super().create(vals_list)
-
     def write(self, vals):
-        check_protected_values(self, [vals])
         res = super().write(vals)
         if "support_cost_control" in vals:
             tickets = (

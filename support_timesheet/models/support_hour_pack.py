@@ -2,18 +2,13 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
-from odoo.addons.support_contract.tools.protected_fields import (
-    check_protected_values,
-    protect_defaults,
-)
-
 # How long a writer of a pack balance waits for another one before failing (and being retried).
 PACK_LOCK_TIMEOUT = "2s"
 
 
 class SupportHourPack(models.Model):
     _name = "support.hour.pack"
-    _inherit = ["support.hour.pack", "mail.activity.mixin"]  # noqa: RUF012
+    _inherit = ["support.hour.pack", "mail.activity.mixin", "support.protected.mixin"]  # noqa: RUF012
 
     consumption_ids = fields.One2many(
         "support.hour.pack.consumption", "pack_id", string="Consumption", readonly=True
@@ -159,24 +154,19 @@ class SupportHourPack(models.Model):
 
     def _support_protected_fields(self):
         """The sale that created the pack, the draws and the warning state: the server's."""
-        return {"invoice_line_id", "consumption_ids", "warning_sent"}
-
-    def _support_may_write_protected(self):
-        return self.env.su
-
-    @api.model
-    def default_get(self, fields):
-        return protect_defaults(self, super().default_get(fields))
+        return super()._support_protected_fields() | {
+            "invoice_line_id",
+            "consumption_ids",
+            "warning_sent",
+        }
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_protected_values(self, vals_list, create=True)
         packs = super().create(vals_list)
         packs._support_rebill()
         return packs
 
     def write(self, vals):
-        check_protected_values(self, [vals])
         drawn = self.env["support.ticket"]
         if {"partner_id", "date_start", "date_end", "hours"} & set(vals):
             drawn = self.sudo().consumption_ids.ticket_id

@@ -5,11 +5,6 @@ from psycopg2 import errors
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from odoo.addons.support_contract.tools.protected_fields import (
-    check_protected_values,
-    protect_defaults,
-)
-
 _logger = logging.getLogger(__name__)
 
 # Customers invoiced per committed step of a background run.
@@ -26,7 +21,7 @@ class SupportInvoiceRun(models.Model):
 
     _name = "support.invoice.run"
     _description = "Support Invoicing Run"
-    _inherit = "mail.thread"
+    _inherit = ["mail.thread", "support.protected.mixin"]  # noqa: RUF012
     _order = "id desc"
 
     name = fields.Char(compute="_compute_name")
@@ -120,7 +115,7 @@ class SupportInvoiceRun(models.Model):
     def _support_protected_fields(self):
         """Who runs it, where, and its progress: set by the server. The period, customers and
         types are the request, given at creation and fixed afterwards."""
-        return {
+        return super()._support_protected_fields() | {
             "state",
             "customers_total",
             "customers_done",
@@ -133,22 +128,17 @@ class SupportInvoiceRun(models.Model):
             "company_ids",
         }
 
-    def _support_may_write_protected(self):
-        return self.env.su
-
-    @api.model
-    def default_get(self, fields):
-        return protect_defaults(self, super().default_get(fields))
-
-    def write(self, vals):
-        request = {"date_from", "date_to", "partner_ids", "type_ids"}
-        check_protected_values(self, [vals], fnames=self._support_protected_fields() | request)
-        return super().write(vals)
+    def _support_create_only_fields(self):
+        return super()._support_create_only_fields() | {
+            "date_from",
+            "date_to",
+            "partner_ids",
+            "type_ids",
+        }
 
     @api.model_create_multi
     def create(self, vals_list):
         self.env["account.move"]._support_check_invoicing_rights()
-        check_protected_values(self, vals_list, create=True)
         for vals in vals_list:
             self.env["support.ticket"]._support_check_invoice_period(
                 fields.Date.to_date(vals.get("date_from")), fields.Date.to_date(vals.get("date_to"))

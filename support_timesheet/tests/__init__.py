@@ -17,3 +17,4 @@ from . import test_concurrency_money
 from . import test_fee_credits
 from . import test_profitability
 from . import test_statement
+from . import test_protected_mixin

@@ -1,1 +1,0 @@
-from . import protected_fields
