@@ -18,6 +18,7 @@
         "views/support_ticket_views.xml",
         "views/portal_templates.xml",
         "views/portal_statement_templates.xml",
+        "views/portal_time_templates.xml",
     ],
     "demo": ["demo/support_portal_demo.xml"],
     "assets": {

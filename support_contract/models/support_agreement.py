@@ -312,7 +312,7 @@ class SupportAgreement(models.Model):
         agreements = super().create(vals_list)
         # Created in force (a state other than draft): the same checks as the lifecycle.
         agreements.filtered(
-            lambda a: a.state in ("active", "closed")
+            lambda a: a.state in IN_FORCE_STATES
         )._check_prerequisite_for_activation()
         agreements._redecide_tickets(agreements.partner_id)
         return agreements
@@ -349,7 +349,7 @@ class SupportAgreement(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_force(self):
-        if any(agreement.state in ("active", "closed") for agreement in self):
+        if any(agreement.state in IN_FORCE_STATES for agreement in self):
             raise UserError(
                 self.env._(
                     "An agreement that is or has been in force cannot be deleted; close or "

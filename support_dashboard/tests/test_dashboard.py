@@ -1,3 +1,5 @@
+import ast
+
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -60,6 +62,11 @@ class TestSupportDashboard(HttpCase):
         self.assertTrue(
             self.env["account.analytic.line"].search_count(snapshot["pivots"]["2"]["domain"])
         )
+        # The leaks are the Billing Leaks menu's lines (the engine's settled statuses, no copy).
+        leaks = self.env.ref("support_timesheet.account_analytic_line_action_leaks")
+        leaks_domain = [list(term) for term in ast.literal_eval(leaks.domain)]
+        for pivot in ("3", "7"):
+            self.assertEqual(snapshot["pivots"][pivot]["domain"], leaks_domain, pivot)
         # Titles are translated terms of this addon (Swedish in i18n/sv.po).
         self.assertIn('=_t("Hours to Invoice")', snapshot["sheets"][0]["cells"].values())
 

@@ -123,6 +123,27 @@ class TestPortalRoutes(SupportPortalFixture, HttpCase):
         self.assertIn(str(escape(english)), text)
         self.assertNotIn(str(escape(swedish)), text)
 
+    def test_time_billing_reason_in_the_readers_language(self):
+        """The time logged on a request and why it is billed: a Swedish customer reads it in
+        Swedish on the portal, an English consultant the same line in English."""
+        line = self.ticket_user_a.timesheet_ids
+        self.assertEqual(line.support_billing_status, "held")
+        consultant = self._user(
+            "sp_reason_consultant", "support_contract.group_support_user", lang="en_US"
+        )
+        english = line.with_user(consultant).with_context(lang="en_US").support_billing_reason
+        swedish = line.with_context(lang="sv_SE").support_billing_reason
+        self.assertIn(f"1.00 h drawn from pack {self.pack_a.name}", english)
+        self.assertIn("2.00 h beyond the prepaid balance await the customer's approval", english)
+        self.assertIn(f"1.00 h dragna från paketet {self.pack_a.name}", swedish)
+        self.portal_user_a.lang = "sv_SE"
+        self._login(self.portal_user_a)
+        text = self.url_open(f"/my/support/tickets/{self.ticket_user_a.id}").text
+        self.assertIn("o_support_time_line", text)
+        self.assertIn(str(escape(swedish)), text)
+        self.assertNotIn(str(escape(english)), text)
+        self.assertIn("Väntar på godkännande", text)  # the status, in Swedish too
+
     def test_detail_shows_decision_and_hours(self):
         self._login(self.portal_user_a)
         response = self._get(f"/my/support/tickets/{self.ticket_user_a.id}")

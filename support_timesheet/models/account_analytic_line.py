@@ -1,6 +1,9 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import float_is_zero
 
 BILLING_STATUSES = [
     ("covered", "Covered"),
@@ -26,9 +29,9 @@ SETTLED_STATUSES = (
 # Fields only the billing engine writes: allowed on invoiced lines.
 SYSTEM_FIELDS = {
     "support_billing_status",
-    "support_billing_reason",
     "support_billed_hours",
     "support_pack_hours",
+    "support_minimum_hours",
     "support_invoice_line_id",
     "amount",
 }
@@ -59,7 +62,12 @@ class AccountAnalyticLine(models.Model):
         search="_search_support_is_settled",
         help="Covered, drawn from a pack, invoiced or waiting to be invoiced.",
     )
-    support_billing_reason = fields.Text(string="Billing Reason", readonly=True, copy=False)
+    support_billing_reason = fields.Text(
+        string="Billing Reason",
+        compute="_compute_support_billing_reason",
+        help="Why the line is billed as it is, written from what the billing engine stored "
+        "(status, pack draws, hours, invoice) in the language of whoever reads it.",
+    )
     support_billed_hours = fields.Float(
         string="Hours Billed Hourly",
         readonly=True,
@@ -68,6 +76,12 @@ class AccountAnalyticLine(models.Model):
         "from packs). The per-request minimum is added on the ticket's invoice line.",
     )
     support_pack_hours = fields.Float(string="Hours from Packs", readonly=True, copy=False)
+    support_minimum_hours = fields.Float(
+        string="Hours within Invoiced Minimum",
+        readonly=True,
+        copy=False,
+        help="Part of the logged hours settled within a per-request minimum already invoiced.",
+    )
     support_consumption_ids = fields.One2many(
         "support.hour.pack.consumption", "timesheet_id", string="Pack Draws", readonly=True
     )
@@ -94,6 +108,138 @@ class AccountAnalyticLine(models.Model):
         compute="_compute_support_agreement_type_id",
         store=True,
     )
+
+    @api.depends(
+        "support_billing_status",
+        "support_billed_hours",
+        "support_pack_hours",
+        "support_minimum_hours",
+        "unit_amount",
+        "support_consumption_ids.hours",
+        "support_consumption_ids.pack_id",
+        "support_invoice_line_id",
+        "support_ticket_id.coverage_reason",
+        "support_ticket_id.write_off_reason",
+    )
+    @api.depends_context("lang")
+    def _compute_support_billing_reason(self):
+        released = self._support_released_invoices()
+        for line, line_sudo in zip(self, self.sudo(), strict=True):
+            line.support_billing_reason = line_sudo._support_billing_reason(
+                released.get(line._origin.id)
+            )
+
+    def _support_released_invoices(self):
+        """{line id: the invoices that billed the line before being cancelled or credited}."""
+        ids = [line_id for line_id in self._origin.ids if line_id]
+        released = defaultdict(lambda: self.env["account.move"])
+        if not ids:
+            return released
+        invoice_lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .search([("support_released_timesheet_ids", "in", ids)], order="id")
+        )
+        for invoice_line in invoice_lines:
+            for line_id in set(invoice_line.support_released_timesheet_ids.ids) & set(ids):
+                released[line_id] |= invoice_line.move_id
+        return released
+
+    def _support_billing_reason(self, released=None):
+        """The line's billing in words, in the language of the environment (the reader's),
+        from the facts the engine stored; `released`: the invoices that billed it before."""
+        self.ensure_one()
+        ticket = self.support_ticket_id
+        status = self.support_billing_status
+        if not ticket or status in (False, "none"):
+            return False
+        if status == "covered":
+            return ticket.coverage_reason or self.env._("Covered by the customer's agreement.")
+        parts = []
+        within = self.support_minimum_hours
+        if not float_is_zero(within, precision_digits=2):
+            parts.append(
+                self.env._(
+                    "%(hours).2f h within the per-request minimum already invoiced", hours=within
+                )
+            )
+        parts += [
+            self.env._(
+                "%(hours).2f h drawn from pack %(pack)s", hours=draw.hours, pack=draw.pack_id.name
+            )
+            for draw in self.support_consumption_ids.sorted("id")
+        ]
+        parts += self._support_hourly_reason(
+            status, self.unit_amount - self.support_pack_hours - within
+        )
+        sentences = [
+            self.env._(
+                "Billable: %(reason)s", reason=ticket.coverage_reason or self.env._("no coverage")
+            ),
+            "; ".join(parts),
+        ]
+        invoice_line = self.support_invoice_line_id
+        if status == "invoiced" and invoice_line:
+            sentences.append(
+                self.env._(
+                    "Invoiced on %(invoice)s with ticket %(ticket)s: %(hours).2f h billed on its "
+                    "invoice line (the line's hourly hours plus any per-request minimum).",
+                    invoice=invoice_line.move_id.display_name,
+                    ticket=ticket.number,
+                    hours=invoice_line.quantity,
+                )
+            )
+        if released:
+            sentences.append(
+                self.env._(
+                    "Invoiced before on %(invoices)s, released when that invoice was cancelled "
+                    "or credited.",
+                    invoices=", ".join(released.mapped("display_name")),
+                )
+            )
+        return "\n".join(sentence for sentence in sentences if sentence)
+
+    def _support_hourly_reason(self, status, hours):
+        """The sentences of the hours beyond the packs and the invoiced minimum (`hours`)."""
+        self.ensure_one()
+        if status == "to_invoice":
+            return [
+                self.env._(
+                    "%(hours).2f h to invoice at the hourly rate", hours=self.support_billed_hours
+                )
+            ]
+        if status == "invoiced" and not float_is_zero(
+            self.support_billed_hours, precision_digits=2
+        ):
+            return [
+                self.env._(
+                    "%(hours).2f h invoiced at the hourly rate", hours=self.support_billed_hours
+                )
+            ]
+        if status == "held":
+            return [
+                self.env._(
+                    "%(hours).2f h beyond the prepaid balance await the customer's approval "
+                    "(cost control)",
+                    hours=hours,
+                )
+            ]
+        if status == "refused":
+            return [
+                self.env._(
+                    "%(hours).2f h beyond the prepaid balance refused by the customer",
+                    hours=hours,
+                )
+            ]
+        if status == "written_off":
+            return [
+                self.env._(
+                    "%(hours).2f h refused by the customer, written off: %(reason)s",
+                    hours=hours,
+                    reason=self.support_ticket_id.write_off_reason,
+                )
+            ]
+        return []
 
     @api.depends("support_billing_status")
     def _compute_support_is_settled(self):
@@ -125,6 +271,7 @@ class AccountAnalyticLine(models.Model):
             "support_billing_reason",
             "support_billed_hours",
             "support_pack_hours",
+            "support_minimum_hours",
             "support_consumption_ids",
             "support_invoice_line_id",
             "support_partner_id",
@@ -236,9 +383,9 @@ class AccountAnalyticLine(models.Model):
             self._support_engine_write(
                 {
                     "support_billing_status": "none",
-                    "support_billing_reason": False,
                     "support_billed_hours": 0.0,
                     "support_pack_hours": 0.0,
+                    "support_minimum_hours": 0.0,
                 }
             )
         if old_tickets is not None:

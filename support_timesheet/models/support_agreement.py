@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.tools import float_compare, float_is_zero, float_round
 
 from odoo.addons.support_contract.models.support_agreement import IN_FORCE_STATES
@@ -21,6 +22,13 @@ class SupportAgreement(models.Model):
     )
     fee_period_count = fields.Integer(compute="_compute_fee_period_count")
     has_monthly_fee = fields.Boolean(related="type_id.has_monthly_fee")
+    bills_monthly_fees = fields.Boolean(
+        string="Bills Monthly Fees",
+        compute="_compute_bills_monthly_fees",
+        search="_search_bills_monthly_fees",
+        help="Of a type with a monthly fee and activated (active, or closed after having been "
+        "in force): its months are invoiced.",
+    )
     fee_date_from = fields.Date(
         string="Invoice Fees From",
         compute="_compute_fee_date_from",
@@ -34,6 +42,26 @@ class SupportAgreement(models.Model):
     def _compute_fee_date_from(self):
         for agreement in self:
             agreement.fee_date_from = agreement.date_start
+
+    @api.model
+    def _get_fee_billing_domain(self):
+        """The agreements whose monthly fees are invoiced: the one definition, used by the fee
+        run, the agreement's buttons and the views (through ``bills_monthly_fees``)."""
+        return Domain("state", "in", IN_FORCE_STATES) & Domain("type_id.has_monthly_fee", "=", True)
+
+    @api.depends("state", "type_id.has_monthly_fee")
+    def _compute_bills_monthly_fees(self):
+        billing = self.filtered_domain(self._get_fee_billing_domain())
+        for agreement in self:
+            agreement.bills_monthly_fees = agreement in billing
+
+    def _search_bills_monthly_fees(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        domain = self._get_fee_billing_domain()
+        if True in value:
+            return Domain.TRUE if False in value else domain
+        return ~domain
 
     def _compute_fee_period_count(self):
         groups = self.env["support.agreement.fee.period"]._read_group(
@@ -98,10 +126,8 @@ class SupportAgreement(models.Model):
         activity.
         """
         until = until or fields.Date.context_today(self)
-        agreements = self.filtered(
-            lambda a: a.state in IN_FORCE_STATES
-            and a.type_id.has_monthly_fee
-            and not float_is_zero(a.monthly_fee, precision_digits=2)
+        agreements = self.filtered_domain(self._get_fee_billing_domain()).filtered(
+            lambda a: not float_is_zero(a.monthly_fee, precision_digits=2)
         )
         if not agreements:
             return self.env["account.move"]
@@ -400,7 +426,7 @@ class SupportAgreement(models.Model):
         self.ensure_one()
         self.check_access("read")
         self.env["account.move"]._support_check_invoicing_rights()
-        if not self.type_id.has_monthly_fee or self.state not in IN_FORCE_STATES:
+        if not self.bills_monthly_fees:
             raise UserError(
                 self.env._(
                     "Only active or closed agreements of a type with a monthly fee are invoiced "
@@ -432,9 +458,7 @@ class SupportAgreement(models.Model):
 
     @api.model
     def _cron_invoice_monthly_fees(self, until=None):
-        agreements = self.sudo().search(
-            [("state", "in", IN_FORCE_STATES), ("type_id.has_monthly_fee", "=", True)]
-        )
+        agreements = self.sudo().search(self._get_fee_billing_domain())
         moves = self.env["account.move"]
         for company in agreements.company_id:
             if not self.env["account.journal"].search_count(

@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.tools import format_date
 
 _logger = logging.getLogger(__name__)
@@ -260,16 +261,11 @@ class SupportStatement(models.Model):
         env = self.sudo().env
         start, end = self._month_bounds(self.date)
         customer, company = self.partner_id, self.company_id
-        agreements = env["support.agreement"].search(
-            [
-                ("partner_id", "=", customer.id),
-                ("company_id", "=", company.id),
-                ("state", "in", ("active", "closed")),
-                ("date_start", "<=", end),
-                "|",
-                ("date_end", "=", False),
-                ("date_end", ">=", start),
-            ],
+        Agreement = env["support.agreement"]
+        agreements = Agreement.search(
+            Domain("partner_id", "=", customer.id)
+            & Domain("company_id", "=", company.id)
+            & Agreement._get_in_force_domain(start, end),
             order="date_start, id",
         )
         fees = {

@@ -513,7 +513,8 @@ class SupportTicket(models.Model):
         query, `new_lines` left out; tickets without other lines are left out."""
         self.env["account.analytic.line"].flush_model(
             ["support_ticket_id", "unit_amount", "date", "support_billing_status"]
-            + ["support_billed_hours", "support_pack_hours", "support_invoice_line_id"]
+            + ["support_billed_hours", "support_pack_hours", "support_minimum_hours"]
+            + ["support_invoice_line_id"]
         )
         ticket_positions = SQL(", ").join(
             SQL("(%s, %s::date)", ticket_id, position) for ticket_id, position in positions.items()
@@ -526,7 +527,8 @@ class SupportTicket(models.Model):
                           SUM(COALESCE(support_billed_hours, 0))
                               FILTER (WHERE is_before AND is_invoiced),
                           SUM(unit_amount) FILTER (WHERE is_before AND NOT is_invoiced),
-                          SUM(unit_amount - COALESCE(support_pack_hours, 0)) FILTER (
+                          SUM(unit_amount - COALESCE(support_pack_hours, 0)
+                              - COALESCE(support_minimum_hours, 0)) FILTER (
                               WHERE is_before AND NOT is_invoiced
                                 AND support_billing_status = 'held'),
                           SUM(COALESCE(support_billed_hours, 0)) FILTER (WHERE is_invoiced)
@@ -729,16 +731,17 @@ class SupportTicket(models.Model):
         return "to_invoice"
 
     def _support_bill_line(self, run, line, totals, packs):
-        """A line's billing values (status, reason, hours) and its draws."""
+        """A line's billing values (status and hours) and its draws: the facts its reason is
+        written from, in the reader's language (``account.analytic.line``'s
+        ``support_billing_reason``)."""
         self.ensure_one()
         if self.coverage == "covered":
             self._support_set_draws(run, line.id, line, line.date, [])
             return {
                 "support_billing_status": "covered",
-                "support_billing_reason": self.coverage_reason
-                or self.env._("Covered by the customer's agreement."),
                 "support_billed_hours": 0.0,
                 "support_pack_hours": 0.0,
+                "support_minimum_hours": 0.0,
             }
         totals["billable"] += line.unit_amount
         credits = run.get("minimum_credit", {})
@@ -815,61 +818,18 @@ class SupportTicket(models.Model):
             touched._send_balance_warnings()
 
     def _support_line_vals(self, draws, from_pack, hourly, within=0.0):
-        """Status and reason of a billable line from the hours settled within a minimum already
+        """Status and hours of a billable line from the hours settled within a minimum already
         invoiced, its pack draws and its hourly remainder."""
         self.ensure_one()
-        Pack = self.env["support.hour.pack"].sudo()
-        parts = []
-        if not float_is_zero(within, precision_digits=PRECISION):
-            parts.append(
-                self.env._(
-                    "%(hours).2f h within the per-request minimum already invoiced", hours=within
-                )
-            )
-        parts += [
-            self.env._(
-                "%(hours).2f h drawn from pack %(pack)s", hours=hours, pack=Pack.browse(pack).name
-            )
-            for pack, hours in draws
-        ]
-        billed = 0.0
         status = "pack" if draws else "within_minimum"
         if not float_is_zero(hourly, precision_digits=PRECISION):
             status = self._support_hourly_status()
-        if status == "refused":
-            parts.append(
-                self.env._(
-                    "%(hours).2f h beyond the prepaid balance refused by the customer",
-                    hours=hourly,
-                )
-            )
-        elif status == "written_off":
-            parts.append(
-                self.env._(
-                    "%(hours).2f h refused by the customer, written off: %(reason)s",
-                    hours=hourly,
-                    reason=self.write_off_reason,
-                )
-            )
-        elif status == "held":
-            parts.append(
-                self.env._(
-                    "%(hours).2f h beyond the prepaid balance await the customer's approval "
-                    "(cost control)",
-                    hours=hourly,
-                )
-            )
-        elif status == "to_invoice":
-            billed = float_round(hourly, precision_digits=PRECISION)
-            parts.append(self.env._("%(hours).2f h to invoice at the hourly rate", hours=hourly))
-        reason = self.env._(
-            "Billable: %(reason)s", reason=self.coverage_reason or self.env._("no coverage")
-        )
+        billed = float_round(hourly, precision_digits=PRECISION) if status == "to_invoice" else 0.0
         return {
             "support_billing_status": status,
-            "support_billing_reason": f"{reason}\n{'; '.join(parts)}",
             "support_billed_hours": billed,
             "support_pack_hours": float_round(from_pack, precision_digits=PRECISION),
+            "support_minimum_hours": float_round(within, precision_digits=PRECISION),
         }
 
     # ------------------------------------------------------------------ invoicing
@@ -1112,41 +1072,28 @@ class SupportTicket(models.Model):
         query count independent of the number of tickets, then the caches are invalidated and
         the dependent fields marked as modified, as an ORM write would.
         """
-        fnames = ["support_invoice_line_id", "support_billing_status", "support_billing_reason"]
+        fnames = ["support_invoice_line_id", "support_billing_status"]
         self.env.flush_all()
-        timesheet_ids, invoice_line_ids, reasons = [], [], {}
-        for ids, invoice_line, ticket in links:
+        timesheet_ids, invoice_line_ids = [], []
+        for ids, invoice_line, _ticket in links:
             timesheet_ids += ids
             invoice_line_ids += [invoice_line.id] * len(ids)
-            reasons[invoice_line.id] = self.env._(
-                "Invoiced with ticket %(ticket)s: %(hours).2f h billed on its invoice "
-                "line (the line's hourly hours plus any per-request minimum).",
-                ticket=ticket.number,
-                hours=invoice_line.quantity,
-            )
-        # Flat (timesheet, invoice line) pairs, joined on the primary key, and one reason per
-        # invoice line.
+        # Flat (timesheet, invoice line) pairs, joined on the primary key.
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE account_analytic_line AS line
                    SET support_invoice_line_id = pair.invoice_line_id,
                        support_billing_status = 'invoiced',
-                       support_billing_reason = reason.text,
                        write_uid = %(uid)s,
                        write_date = NOW() AT TIME ZONE 'UTC'
                   FROM unnest(%(timesheet_ids)s::int[], %(invoice_line_ids)s::int[])
                        AS pair(id, invoice_line_id)
-                  JOIN unnest(%(reason_line_ids)s::int[], %(reasons)s::text[])
-                       AS reason(invoice_line_id, text)
-                    ON reason.invoice_line_id = pair.invoice_line_id
                  WHERE line.id = pair.id
                 """,
                 uid=self.env.uid,
                 timesheet_ids=timesheet_ids,
                 invoice_line_ids=invoice_line_ids,
-                reason_line_ids=list(reasons),
-                reasons=list(reasons.values()),
             )
         )
         timesheets = self.env["account.analytic.line"].browse(timesheet_ids)

@@ -3,17 +3,19 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from odoo.addons.support_contract.models.support_agreement import IN_FORCE_STATES
+
 # The agreement a customer's billable work, pack draws and pack sales count for: the covering
 # agreement of the ticket, else the customer's agreement in force that day with the highest fee
 # (maintenance before patch before On-Demand). ``%(partner)s``, ``%(company)s``, ``%(day)s`` are
-# SQL expressions of the branch.
+# SQL expressions of the branch; ``%(states)s`` support_contract's ``IN_FORCE_STATES``.
 AGREEMENT_IN_FORCE = """
     LEFT JOIN LATERAL (
         SELECT a.id
           FROM support_agreement a
          WHERE a.partner_id = %(partner)s
            AND a.company_id = %(company)s
-           AND a.state IN ('active', 'closed')
+           AND a.state IN (%(states)s)
            AND a.date_start <= %(day)s
            AND (a.date_end IS NULL OR a.date_end >= %(day)s)
          ORDER BY a.monthly_fee DESC, a.id
@@ -129,15 +131,18 @@ class SupportAgreementProfitability(models.Model):
     def _branches(self):
         """(measures, SQL select) pairs: each select gives agreement_id, partner_id, company_id,
         day and the measures it adds. Extend to add a source of revenue or cost."""
+        states = ", ".join(f"'{state}'" for state in IN_FORCE_STATES)
         lookup = AGREEMENT_IN_FORCE % {
             "partner": "t.commercial_partner_id",
             "company": "t.company_id",
             "day": "t.request_date",
+            "states": states,
         }
         sold_lookup = AGREEMENT_IN_FORCE % {
             "partner": "p.partner_id",
             "company": "p.company_id",
             "day": "aml.date",
+            "states": states,
         }
         return [
             (

@@ -18,3 +18,4 @@ from . import test_fee_credits
 from . import test_profitability
 from . import test_statement
 from . import test_protected_mixin
+from . import test_billing_reason
