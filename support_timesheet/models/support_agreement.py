@@ -166,12 +166,17 @@ class SupportAgreement(models.Model):
             Period.create(lapsed_vals)
         if not todo:
             return self.env["account.move"]
-        origin = self.env._("Support agreement fees")
         move_vals = []
         for (partner, company), items in todo.items():
+            # The customer's document: its texts in the customer's language, whoever runs this.
+            origin = self.with_context(lang=partner.lang).env._("Support agreement fees")
             vals = partner._prepare_support_invoice_values(company, company.currency_id, origin)
             vals["invoice_line_ids"] = [
-                fields.Command.create(agreement._prepare_support_invoice_line_values(period))
+                fields.Command.create(
+                    agreement.with_context(lang=partner.lang)._prepare_support_invoice_line_values(
+                        period
+                    )
+                )
                 for agreement, period in items
             ]
             move_vals.append(vals)
@@ -314,16 +319,18 @@ class SupportAgreement(models.Model):
             todo[(agreement.partner_id, agreement.company_id)].append((period, undue, amount))
         if not todo:
             return self.env["account.move"]
-        origin = self.env._("Support agreement fees")
         move_vals = []
         for (partner, company), items in todo.items():
+            # The customer's document: its texts in the customer's language, whoever runs this.
+            customer_env = self.with_context(lang=partner.lang).env
+            origin = customer_env._("Support agreement fees")
             vals = partner._prepare_support_invoice_values(company, company.currency_id, origin)
             vals["move_type"] = "out_refund"
             vals["invoice_line_ids"] = [
                 fields.Command.create(
                     {
                         "product_id": period.agreement_id.type_id.fee_product_id.id,
-                        "name": self.env._(
+                        "name": customer_env._(
                             "%(agreement)s: credit of %(share)s%% of %(month)s, no longer due",
                             agreement=period.agreement_id.name,
                             share=round(undue * 100, 1),

@@ -980,9 +980,12 @@ class SupportTicket(models.Model):
             prices[company] = partners._support_hour_prices(
                 self.env["product.product"].union(*products.values()), company
             )
-        origin = self.env._("Support %(start)s - %(end)s", start=date_from, end=date_to)
         move_vals = []
         for (company, partner), items in invoices:
+            # The customer's document: its texts in the customer's language, whoever runs this.
+            origin = self.with_context(lang=partner.lang).env._(
+                "Support %(start)s - %(end)s", start=date_from, end=date_to
+            )
             currency = False
             lines = []
             for ticket, hours, _ids in items:

@@ -66,6 +66,25 @@ class TestStatement(SupportTimesheetCase):
             text = raw.decode()
         return " ".join(text.split())
 
+    def test_held_hours_beyond_a_pack_count_once(self):
+        """Work held for approval once a pack ran out: its pack hours count once, as drawn."""
+        self.cust_a.support_cost_control = True
+        self._key_user_agreement(self.cust_a, self.contact_a)
+        self._pack(self.cust_a, 1.0)
+        day = self.start + relativedelta(days=4)
+        ticket = self._ticket(self.contact_a, name="Held after the pack", request_date=day)
+        line = self._log(ticket, 3.0, date=day)
+        self.assertEqual(line.support_billing_status, "held")
+        self.assertEqual(line.support_pack_hours, 1.0)
+        wizard = (
+            self.env["support.statement.create"]
+            .with_user(self.accountant)
+            .create({"date": self.start, "partner_ids": [(6, 0, self.cust_a.ids)]})
+        )
+        statement = self.env["support.statement"].search(wizard.action_issue()["domain"])
+        totals = statement._statement_values()["totals"]
+        self.assertEqual((totals["pack"], totals["held"]), (1.0, 2.0))
+
     def test_statement_content(self):
         self.assertEqual(self.held.approval_state, "pending")
         statement = self._issue(force_report_rendering=True)
