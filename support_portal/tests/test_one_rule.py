@@ -115,3 +115,28 @@ class TestOneRule(SupportPortalFixture, TransactionCase):
         self.assertEqual(
             self.agr_a_maint._prerequisite_gaps()[self.agr_a_maint.id], [(self.tomorrow, False)]
         )
+
+    def test_pack_drawn_first(self):
+        """The portal names the pack the engine draws from: the oldest valid one with hours
+        left (an expired one is skipped)."""
+        self._pack(
+            self.cust_b,
+            5.0,
+            date_start=self.year_ago - relativedelta(years=2),
+            date_end=self.yesterday,
+        )
+        older = self._pack(self.cust_b, 3.0, date_start=self.year_ago - relativedelta(months=1))
+
+        def quoted_pack():
+            Ticket = self.env["support.ticket"].with_user(self.portal_user_b)
+            return Ticket._portal_decide(self.cat_bug_fix)["pack"]["name"]
+
+        self.assertEqual(quoted_pack(), older.name)
+        ticket = self._ticket(self.user_b, self.cat_bug_fix, name="Next request")
+        line = self._log(ticket, 3.0)
+        self.assertEqual(line.support_consumption_ids.pack_id, older)
+        # The older pack is used up: both move on to the next one.
+        self.assertEqual(older.hours_remaining, 0.0)
+        self.assertEqual(quoted_pack(), self.pack_b.name)
+        line = self._log(ticket, 1.0)
+        self.assertEqual(line.support_consumption_ids.pack_id, self.pack_b)

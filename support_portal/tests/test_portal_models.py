@@ -215,6 +215,75 @@ class TestPortalModels(SupportPortalFixture, TransactionCase):
         self.assertEqual(moves.amount_untaxed, 1800.0)
         self.assertEqual(moves.currency_id, currency)
 
+    def test_foreign_currency_pricelist_quoted_and_invoiced(self):
+        """A customer whose pricelist is in another currency than the company's is quoted and
+        invoiced in that currency, at the same price: its own rate, or the list price
+        converted at the day's rate."""
+        company_currency = self.company.currency_id
+        foreign = self.env.ref("base.EUR" if company_currency.name != "EUR" else "base.USD")
+        foreign.active = True
+        self.env["res.currency.rate"].search(
+            [("currency_id", "=", foreign.id), ("company_id", "in", [False, self.company.id])]
+        ).unlink()
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": foreign.id,
+                "company_id": self.company.id,
+                "name": self.today - relativedelta(days=30),
+                "rate": 0.09,  # 1 company currency unit = 0.09 foreign units
+            }
+        )
+        hour = self.env.ref("support_timesheet.product_support_hour")
+        hour.lst_price = 1000.0
+        cases = (
+            # (fixed rate on the pricelist or None, price quoted and invoiced)
+            (85.0, 85.0),
+            (None, 90.0),  # the list price, converted
+        )
+        for fixed, price in cases:
+            with self.subTest(fixed=fixed):
+                customer = self.env["res.partner"].create(
+                    {"name": f"Utländsk {fixed} AB", "is_company": True}
+                )
+                contact = self.env["res.partner"].create(
+                    {"name": f"Ute {fixed}", "parent_id": customer.id, "email": "ute@example.com"}
+                )
+                portal_user = self._portal_user(f"sp_foreign_{fixed or 'list'}", contact)
+                items = [
+                    Command.create(
+                        {
+                            "applied_on": "1_product",
+                            "product_tmpl_id": hour.product_tmpl_id.id,
+                            "compute_price": "fixed",
+                            "fixed_price": fixed,
+                        }
+                    )
+                ]
+                customer.property_product_pricelist = self.env["product.pricelist"].create(
+                    {
+                        "name": f"{foreign.name} rate {fixed}",
+                        "currency_id": foreign.id,
+                        "item_ids": items if fixed else [],
+                    }
+                )
+                preview = self._as(portal_user)._portal_decide(self.cat_db_correction)
+                self.assertEqual(preview["rate"], format_amount(self.env, price, foreign))
+                ticket = self._ticket(contact, self.cat_db_correction, name="Foreign request")
+                self._log(ticket, 2.0)
+                move = self.env["support.invoice.create"]._create_invoices_for(
+                    customer, self.today, self.today
+                )
+                self.assertEqual(move.currency_id, foreign)
+                self.assertEqual(move.invoice_line_ids.price_unit, price)
+                self.assertEqual(move.invoice_line_ids.quantity, 2.0)
+                self.assertEqual(move.amount_untaxed, 2 * price)
+                move.invoice_date = self.today
+                move.action_post()
+                self.assertEqual(move.amount_untaxed, 2 * price)
+                # The books in the company's currency, at the day's rate.
+                self.assertAlmostEqual(move.amount_untaxed_signed, 2 * price / 0.09, delta=0.02)
+                self.assertEqual(ticket.hours_invoiced, 2.0)
+
     def test_quote_of_a_separate_service(self):
         """The quote of a service charged separately names its own rate and no pack."""
         licenses = self.env.ref("support_contract.category_licenses")

@@ -151,3 +151,45 @@ class TestMonthlyFees(SupportTimesheetCase):
         backup.has_monthly_fee = False
         with self.assertRaises(UserError):
             agreement.action_invoice_monthly_fees()
+
+    def test_fee_invoice_in_the_customers_language(self):
+        """A Swedish customer's fee invoice reads in Swedish when an English accountant
+        invoices it."""
+        self.env["res.lang"]._activate_lang("sv_SE")
+        self.fee_customer.lang = "sv_SE"
+        self.accountant.lang = "en_US"
+        action = (
+            self.agr.with_user(self.accountant)
+            .with_context(lang="en_US")
+            .action_invoice_monthly_fees()
+        )
+        move = self.env["account.move"].search(action["domain"])
+        self.assertEqual(move.invoice_origin, "Avgifter för supportavtal")
+        for line in move.invoice_line_ids:
+            self.assertIn("Serverpatchavtal", line.name)
+
+    def test_agreements_billing_fees_one_definition(self):
+        """The agreement form's fee buttons, the fee run and Invoice Monthly Fees read one
+        definition: a fee-bearing type, activated (active, or closed after being in force)."""
+        Agreement = self.env["support.agreement"]
+        draft = Agreement.create(
+            {"partner_id": self.fee_customer.id, "type_id": self.type_patch.id}
+        )
+        on_demand = Agreement.create(
+            {"partner_id": self.cust_a.id, "type_id": self.type_on_demand.id}
+        )
+        on_demand.action_activate()
+        billing = Agreement.search([("bills_monthly_fees", "=", True)])
+        self.assertTrue(self.agr.bills_monthly_fees)
+        self.assertIn(self.agr, billing)
+        for agreement in (draft, on_demand):
+            self.assertFalse(agreement.bills_monthly_fees)
+            self.assertNotIn(agreement, billing)
+            with self.assertRaises(UserError):
+                agreement.with_user(self.accountant).action_invoice_monthly_fees()
+        self.agr.action_close()
+        self.assertTrue(self.agr.bills_monthly_fees, "a closed agreement bills its months")
+        draft.action_cancel()
+        self.assertFalse(draft.bills_monthly_fees)
+        self.assertIn(self.agr, Agreement.search([("bills_monthly_fees", "=", True)]))
+        self.assertIn(draft, Agreement.search([("bills_monthly_fees", "=", False)]))
