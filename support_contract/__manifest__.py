@@ -19,6 +19,7 @@
         "data/ir_cron_data.xml",
         "data/res_company_data.xml",
         "data/mail_activity_type_data.xml",
+        "data/mail_template_data.xml",
         "views/support_ticket_views.xml",
         "views/support_agreement_views.xml",
         "views/support_hour_pack_views.xml",

@@ -13,7 +13,13 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import html2plaintext, is_html_empty, parse_contact_from_email
+from odoo.tools import (
+    email_normalize,
+    html2plaintext,
+    is_html_empty,
+    parse_contact_from_email,
+)
+from odoo.tools.mail import unfold_references
 
 INTAKE_CHANNELS = [("backend", "Support Team"), ("email", "E-mail"), ("portal", "Portal")]
 # Files a request may not carry, whatever their size (programs and scripts).
@@ -37,6 +43,15 @@ FORBIDDEN_EXTENSIONS = {
     ".apk",
 }
 DEFAULT_MAX_ATTACHMENT_MB = 10
+# Senders the desk never writes back to (delivery systems and no-reply robots).
+NO_REPLY_LOCALPARTS = {
+    "mailer-daemon",
+    "postmaster",
+    "noreply",
+    "no-reply",
+    "donotreply",
+    "do-not-reply",
+}
 # A ticket reference quoted in a subject, e.g. SUP/2026/00042 (the sequence's shape).
 TICKET_REF = re.compile(r"\b[A-Z]{2,}/\d{4}/\d+\b")
 
@@ -148,8 +163,9 @@ class SupportTicket(models.Model):
             return DEFAULT_MAX_ATTACHMENT_MB * 1024 * 1024
 
     @api.model
-    def _support_attachment_refusal(self, name, size):
-        """Why a file is refused on a request (translated), or False when it is accepted."""
+    def _support_attachment_type_refusal(self, name):
+        """Why a file's type is refused on a request, on every channel (translated), or False:
+        programs and scripts."""
         extension = os.path.splitext(name or "")[1].lower()
         if extension in FORBIDDEN_EXTENSIONS:
             return self.env._(
@@ -157,6 +173,15 @@ class SupportTicket(models.Model):
                 name=name,
                 ext=extension,
             )
+        return False
+
+    @api.model
+    def _support_attachment_refusal(self, name, size):
+        """Why a file of an e-mail is refused (translated), or False when it is accepted: its
+        type, or its size over the e-mail intake's limit."""
+        refusal = self._support_attachment_type_refusal(name)
+        if refusal:
+            return refusal
         limit = self._support_attachment_max_size()
         if size > limit:
             return self.env._(
@@ -169,18 +194,137 @@ class SupportTicket(models.Model):
 
     @api.model
     def _support_filter_mail_attachments(self, msg_dict):
-        """Drop the refused attachments of an incoming e-mail; return the reasons."""
-        kept, refusals = [], []
+        """Drop the refused attachments of an incoming e-mail; return them as ``(name, size)``
+        (the reasons: ``_support_attachment_refusal``)."""
+        kept, refused = [], []
         for attachment in msg_dict.get("attachments") or []:
             name, content = attachment[0], attachment[1]
             size = len(content.encode() if isinstance(content, str) else content or b"")
-            refusal = self._support_attachment_refusal(name, size)
-            if refusal:
-                refusals.append(refusal)
+            if self._support_attachment_refusal(name, size):
+                refused.append((name, size))
             else:
                 kept.append(attachment)
         msg_dict["attachments"] = kept
-        return refusals
+        return refused
+
+    def _support_refusal_notes(self, refused):
+        return [self._support_attachment_refusal(name, size) for name, size in refused]
+
+    # --- Telling the sender what went wrong with their e-mail --------------------------------
+    def _support_sender_lang(self, partner=None):
+        """The language of the error mail: the sender's (default: the requester) when the
+        contact is known, else the company's."""
+        self.ensure_one()
+        partner = (partner or self.partner_id).sudo()
+        return partner.lang or self.sudo().company_id.partner_id.lang or "en_US"
+
+    def _support_sender_problem_lines(self, problems):
+        """What went wrong with the sender's e-mail, in the reader's language (the rendering
+        language of the mail template). Only what the sender sent: never what the desk found
+        out about other customers or other requests."""
+        lines = []
+        if problems.get("no_subject"):
+            lines.append(self.env._("Your e-mail had no subject."))
+        if problems.get("no_text"):
+            lines.append(
+                self.env._(
+                    "Your e-mail had no text: please reply to this e-mail and describe what you "
+                    "need, so that we can handle your request."
+                )
+            )
+        lines += self._support_refusal_notes(problems.get("refused") or [])
+        if problems.get("refused"):
+            lines.append(
+                self.env._(
+                    "Refused files were not added to your request: send them smaller, in "
+                    "another format, or ask us for another way."
+                )
+            )
+        return lines
+
+    def _support_sender_problem_subject(self):
+        self.ensure_one()
+        return self.env._("About your e-mail to our support: %(ref)s", ref=self.number or "")
+
+    @api.model
+    def _support_sender_is_answerable(self, msg_dict, partner):
+        """Whether the desk may write back to the sender of an incoming e-mail. Never to
+        automated mail (auto-replies, lists, bounces), to the company's own addresses and
+        aliases, to its people, to a reply to one of its own automatic answers, nor twice
+        to the same sender within Odoo's loop window (no ping-pong)."""
+        email = email_normalize(msg_dict.get("email_from") or "")
+        if not partner or not email or self.env.context.get("support_mail_automated"):
+            return False
+        if email.partition("@")[0] in NO_REPLY_LOCALPARTS:
+            return False
+        Users = self.env["res.users"].sudo()
+        if any(not user.share for user in partner.sudo().user_ids) or Users.search_count(
+            [("share", "=", False), ("partner_id.email_normalized", "=", email)], limit=1
+        ):
+            return False
+        companies = self.env["res.company"].sudo().search([])
+        own = set(companies.partner_id.mapped("email_normalized"))
+        if email in own or self.env["mail.alias.domain"].sudo()._find_aliases([email]):
+            return False
+        Message = self.env["mail.message"].sudo()
+        references = unfold_references(msg_dict.get("references") or "") + [
+            msg_dict.get("in_reply_to") or ""
+        ]
+        references = [ref for ref in references if ref]
+        if references and Message.search_count(
+            [
+                ("message_id", "in", references),
+                ("message_type", "=", "auto_comment"),
+                ("model", "=", self._name),
+            ],
+            limit=1,
+        ):
+            return False
+        minutes = int(
+            self.env["ir.config_parameter"].sudo().get_param("mail.gateway.loop.minutes", 120)
+        )
+        return not Message.search_count(
+            [
+                ("model", "=", self._name),
+                ("message_type", "=", "auto_comment"),
+                ("partner_ids", "in", partner.ids),
+                ("create_date", ">=", fields.Datetime.now() - timedelta(minutes=minutes)),
+            ],
+            limit=1,
+        )
+
+    def _support_answer_sender(self, msg_dict, problems):
+        """Write back to the sender of an e-mail that had a problem (no subject, no text,
+        refused files): mail template ``mail_template_sender_problem``, in the sender's
+        language, with Odoo's auto-reply headers. The consultant's review note stays."""
+        self.ensure_one()
+        if not any(problems.values()):
+            return
+        ticket = self.sudo()
+        partner = self.env["res.partner"].sudo().browse(msg_dict.get("author_id") or [])
+        partner = partner or ticket.partner_id
+        if not ticket._support_sender_is_answerable(msg_dict, partner):
+            return
+        template = self.env.ref(
+            "support_contract.mail_template_sender_problem", raise_if_not_found=False
+        )
+        if not template:
+            return
+        ticket = ticket.with_user(self.env.ref("base.user_root"))
+        template = template.with_context(lang=ticket._support_sender_lang(partner))
+        render = {"problems": problems}
+        body = template._render_field("body_html", ticket.ids, add_context=render)[ticket.id]
+        subject = template._render_field("subject", ticket.ids, add_context=render)[ticket.id]
+        ticket.message_post(
+            body=body,
+            subject=subject,
+            author_id=ticket.company_id.partner_id.id,
+            message_type="auto_comment",
+            subtype_xmlid="mail.mt_comment",
+            partner_ids=partner.ids,
+            notify_skip_followers=True,
+            mail_headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
+        )
 
     # --- Requester of an e-mail ---------------------------------------------------------------
     @api.model
@@ -295,7 +439,9 @@ class SupportTicket(models.Model):
         body = msg_dict.get("body") or ""
         if not subject:
             notes.append(self.env._("The e-mail has no subject."))
+        problems = set()
         if is_html_empty(body) or not html2plaintext(body).strip():
+            problems.add("no_text")
             notes.append(self.env._("The e-mail has no text."))
         partner, to_confirm, note = self._support_find_requester(
             msg_dict.get("email_from"), company
@@ -313,7 +459,8 @@ class SupportTicket(models.Model):
                     ref=foreign.number,
                 )
             )
-        notes += self._support_filter_mail_attachments(msg_dict)
+        refused = self._support_filter_mail_attachments(msg_dict)
+        notes += self._support_refusal_notes(refused)
         category = (
             values.pop("category_id", False)
             or self._support_category_from_subject(subject, company.partner_id.lang).id
@@ -332,15 +479,22 @@ class SupportTicket(models.Model):
         )
         if category:
             values["category_id"] = category
-        return super().message_new(msg_dict, custom_values=values)
+        ticket = super().message_new(msg_dict, custom_values=values)
+        ticket._support_answer_sender(
+            msg_dict,
+            {"no_subject": not subject, "no_text": "no_text" in problems, "refused": refused},
+        )
+        return ticket
 
     def message_update(self, msg_dict, update_vals=None):
-        """A reply by e-mail: refused attachments are noted for review (a reply to a resolved
-        ticket is handled in _message_post_after_hook, as a portal reply is)."""
-        refusals = self._support_filter_mail_attachments(msg_dict)
+        """A reply by e-mail: refused attachments are noted for review and the sender is told
+        (a reply to a resolved ticket is handled in _message_post_after_hook, as a portal reply
+        is)."""
+        refused = self._support_filter_mail_attachments(msg_dict)
         res = super().message_update(msg_dict, update_vals=update_vals)
-        if refusals:
-            self._support_add_review_note("\n".join(refusals))
+        if refused:
+            self._support_add_review_note("\n".join(self._support_refusal_notes(refused)))
+            self._support_answer_sender(msg_dict, {"refused": refused})
         return res
 
     def _message_post_after_hook(self, message, msg_vals):
@@ -404,10 +558,29 @@ class SupportTicket(models.Model):
                     subtype_xmlid="mail.mt_note",
                 )
         # The requester follows the request: answers from the chatter reach them by e-mail.
-        for ticket in tickets.filtered("partner_id"):
-            ticket.message_subscribe(partner_ids=ticket.partner_id.ids)
+        tickets._support_subscribe({ticket.id: ticket.partner_id.ids for ticket in tickets})
         tickets.filtered(lambda t: t.intake_channel != "backend")._support_assign()
         return tickets
+
+    def _support_subscribe(self, partner_ids_by_ticket):
+        """Make partners follow tickets, all tickets at once (a few queries whatever their
+        number): ``{ticket id: partner ids}``. Odoo's default subtypes (customers get no
+        internal ones); existing followers are kept as they are."""
+        wanted = {tid: set(pids) for tid, pids in partner_ids_by_ticket.items() if pids}
+        if not wanted:
+            return
+        Followers = self.env["mail.followers"].sudo().with_context(default_partner_id=False)
+        new, _existing = Followers._add_default_followers(
+            self._name, list(wanted), list(set().union(*wanted.values())), check_existing=True
+        )
+        Followers.create(
+            [
+                dict(values, res_id=res_id)
+                for res_id, values_list in new.items()
+                for values in values_list
+                if values["partner_id"] in wanted[res_id]
+            ]
+        )
 
     # --- Assignment -----------------------------------------------------------------------------
     def _support_default_consultant(self):

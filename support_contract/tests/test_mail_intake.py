@@ -1,6 +1,7 @@
 import base64
 from datetime import timedelta
 from email.header import Header
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
@@ -21,20 +22,25 @@ def raw_email(
     message_id=None,
     in_reply_to=None,
     attachments=(),
+    headers=(),
 ):
-    """A raw RFC 822 message as a mail server hands it to Odoo (multipart, RFC 2047 subject)."""
+    """A raw RFC 822 message as a mail server hands it to Odoo (multipart, RFC 2047 subject);
+    `headers`: extra header lines (e.g. ``Auto-Submitted: auto-replied``)."""
     boundary = "----=_support_test_boundary"
+    message_id = message_id or f"<{abs(hash((email_from, subject, body)))}@client.example>"
+    extra = list(headers)
     headers = [
         f"From: {email_from}",
         f"To: {to}",
         f"Subject: {Header(subject, 'utf-8').encode()}" if subject else "Subject: ",
-        f"Message-ID: {message_id or f'<{abs(hash((email_from, subject, body)))}@client.example>'}",
+        f"Message-ID: {message_id}",
         "Date: Fri, 27 Nov 2026 10:00:00 +0100",
         "MIME-Version: 1.0",
         f'Content-Type: multipart/mixed; boundary="{boundary}"',
     ]
     if in_reply_to:
         headers += [f"In-Reply-To: {in_reply_to}", f"References: {in_reply_to}"]
+    headers += extra
     parts = [
         f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
         f"Content-Transfer-Encoding: base64\r\n\r\n"
@@ -272,6 +278,209 @@ class TestMailIntake(SupportCase):
         )
         self.assertIn(other.number, new.review_note)
         self.assertEqual(new.partner_id, self.patch_contact)
+
+    # --- Telling the sender -------------------------------------------------------------------
+    def _answers(self, ticket):
+        """The desk's automatic answers to the sender on `ticket`."""
+        return ticket.message_ids.filtered(lambda m: m.message_type == "auto_comment")
+
+    def _swedish(self):
+        self.env["res.lang"]._activate_lang("sv_SE")
+        self.env["ir.module.module"]._load_module_terms(["support_contract"], ["sv_SE"])
+
+    def test_sender_told_about_an_empty_mail_in_their_language(self):
+        self._swedish()
+        self.maint_key.lang = "sv_SE"
+        ticket = self._ticket_from(self._raw(self.maint_key.email, "", body=" "))
+        answer = self._answers(ticket)
+        self.assertEqual(len(answer), 1)
+        self.assertEqual(answer.notification_ids.res_partner_id, self.maint_key, "the sender only")
+        self.assertIn(ticket.number, answer.body)
+        self.assertIn("Ditt e-postmeddelande saknade text", answer.body)
+        self.assertIn("saknade ämne", answer.body)
+        self.assertNotIn("no text", answer.body)
+        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", answer.id)])
+        self.assertEqual(mail.recipient_ids, self.maint_key)
+        self.assertIn("auto-replied", mail.headers, "marked as an auto-reply (RFC 3834)")
+        # The consultant's note stays.
+        self.assertIn("no text", ticket.review_note)
+
+    def test_sender_told_about_refused_files_in_english(self):
+        self.patch_contact.lang = "en_US"
+        self.env["ir.config_parameter"].set_param("support_contract.attachment_max_mb", "0.001")
+        ticket = self._ticket_from(
+            self._raw(
+                self.patch_contact.email,
+                "Files [tech_env]",
+                attachments=[("program.exe", b"MZ"), ("big.pdf", b"x" * 5000), ("ok.txt", b"ok")],
+            )
+        )
+        answer = self._answers(ticket)
+        self.assertEqual(answer.notification_ids.res_partner_id, self.patch_contact)
+        self.assertIn("program.exe was refused: files of type .exe are not accepted", answer.body)
+        self.assertIn("big.pdf was refused", answer.body)
+        self.assertNotIn("ok.txt", answer.body)
+        self.assertNotIn("no text", answer.body)
+        self.assertIn("program.exe was refused", ticket.review_note)
+        # A reply bringing a refused file: noted and answered on the same ticket.
+        self.env.cr.execute(
+            "UPDATE mail_message SET create_date = create_date - interval '1 day' WHERE id = %s",
+            [answer.id],
+        )
+        self._process(
+            self._raw(
+                self.patch_contact.email,
+                f"Re: {ticket.name}",
+                body="Here it is again",
+                in_reply_to=ticket.message_ids.filtered(lambda m: m.message_type == "email")[
+                    :1
+                ].message_id,
+                attachments=[("again.exe", b"MZ")],
+            )
+        )
+        self.assertIn("again.exe was refused", ticket.review_note)
+        self.assertIn("again.exe was refused", self._answers(ticket)[0].body)
+
+    def test_unknown_sender_told_in_the_company_language(self):
+        self._swedish()
+        self.company.partner_id.lang = "sv_SE"
+        ticket = self._ticket_from(self._raw("ny@okand.example.com", "Hjälp", body=" "))
+        answer = self._answers(ticket)
+        self.assertEqual(answer.notification_ids.res_partner_id, ticket.partner_id)
+        self.assertIn("Ditt e-postmeddelande saknade text", answer.body)
+
+    def test_sender_learns_nothing_of_another_customers_request(self):
+        other = self._ticket(self.maint_key, self.cat["bug_fix"])
+        other.name = "Hemlig affär hos Underhåll"
+        new = self._ticket_from(
+            self._raw(
+                self.patch_contact.email,
+                f"Re: {other.number}",
+                body=" ",
+                attachments=[("virus.exe", b"MZ")],
+            )
+        )
+        self.assertIn(other.number, new.review_note, "the consultant is told")
+        answer = self._answers(new)
+        self.assertEqual(answer.notification_ids.res_partner_id, self.patch_contact)
+        self.assertIn(new.number, answer.body)
+        body = answer.body + (answer.subject or "")
+        self.assertNotIn("Hemlig", body)
+        self.assertNotIn(self.cust_maint.name, body)
+        self.assertNotIn("does not belong", body)
+        self.assertFalse(self._answers(other))
+
+    def test_no_answer_to_automated_mail_nor_ping_pong(self):
+        answered = self._ticket_from(
+            self._raw(self.maint_key.email, "", body=" ", message_id="<pp1@client.example>")
+        )
+        answer = self._answers(answered)
+        self.assertEqual(len(answer), 1)
+        # A second bad e-mail within Odoo's loop window: noted, not answered again.
+        second = self._ticket_from(
+            self._raw(self.maint_key.email, "", body=" ", message_id="<pp2@client.example>")
+        )
+        self.assertIn("no text", second.review_note)
+        self.assertFalse(self._answers(second))
+        self.env.cr.execute(
+            "UPDATE mail_message SET create_date = create_date - interval '1 day' "
+            "WHERE message_type = 'auto_comment' AND model = 'support.ticket'"
+        )
+        # The sender's robot answers our answer (no auto headers, a refused file): threads in,
+        # noted, never answered back.
+        self._process(
+            self._raw(
+                self.maint_key.email,
+                "Re: Automatic answer",
+                body=" ",
+                message_id="<pp3@client.example>",
+                in_reply_to=answer.message_id,
+                attachments=[("loop.exe", b"MZ")],
+            )
+        )
+        self.assertIn("loop.exe was refused", answered.review_note)
+        self.assertEqual(self._answers(answered), answer)
+        # Automated mail (RFC 3834, bulk, list), the company's own alias, its people, a
+        # no-reply robot: tickets for review, no answer.
+        self.consultant.partner_id.email = "konsult@desk.example.com"
+        senders = [
+            (self.maint_key.email, ["Auto-Submitted: auto-replied"]),
+            (self.maint_key.email, ["Precedence: bulk"]),
+            (self.maint_key.email, ["List-Id: <news.client.example>"]),
+            (self.alias_email, []),
+            ("konsult@desk.example.com", []),
+            ("noreply@client.example", []),
+        ]
+        for index, (sender, headers) in enumerate(senders):
+            with self.subTest(sender=sender, headers=headers):
+                tickets = self._ticket_from(
+                    self._raw(
+                        sender,
+                        "",
+                        body=" ",
+                        message_id=f"<auto{index}@client.example>",
+                        headers=headers,
+                    )
+                )
+                self.assertEqual(len(tickets), 1)
+                self.assertIn("no text", tickets.review_note)
+                self.assertFalse(self._answers(tickets))
+        # Past the loop window, a person's bad e-mail is answered again.
+        third = self._ticket_from(
+            self._raw(self.maint_key.email, "", body=" ", message_id="<pp4@client.example>")
+        )
+        self.assertEqual(len(self._answers(third)), 1)
+
+    # --- Followers in one batch ------------------------------------------------------------------
+    def test_requesters_follow_in_one_batch(self):
+        Ticket = self.env["support.ticket"]
+        contacts = [self._contact(self.cust_patch, f"Kontakt {i}") for i in range(6)]
+        calls = []
+        subscribe = type(Ticket).message_subscribe
+
+        def spy(records, *args, **kwargs):
+            calls.append(records)
+            return subscribe(records, *args, **kwargs)
+
+        with patch.object(type(Ticket), "message_subscribe", spy):
+            tickets = Ticket.create(
+                [
+                    {
+                        "name": f"Batch {i}",
+                        "partner_id": contact.id,
+                        "category_id": self.cat["tech_env"].id,
+                    }
+                    for i, contact in enumerate(contacts)
+                ]
+            )
+        self.assertFalse(calls, "no subscribe call per ticket")
+        for ticket, contact in zip(tickets, contacts, strict=True):
+            self.assertIn(contact, ticket.message_partner_ids)
+            self.assertEqual(
+                len(ticket.message_follower_ids.filtered(lambda f, c=contact: f.partner_id == c)),
+                1,
+            )
+        # The queries of the subscription do not grow with the number of tickets.
+        counts = []
+        for size in (2, 6):
+            some = tickets[:size]
+            colleagues = self.env["res.partner"].concat(
+                *(self._contact(self.cust_patch, f"Kollega {size}-{i}") for i in range(size))
+            )
+            self.env.flush_all()
+            start = self.env.cr.sql_log_count
+            some._support_subscribe(
+                {
+                    ticket.id: colleague.ids
+                    for ticket, colleague in zip(some, colleagues, strict=True)
+                }
+            )
+            self.env.flush_all()
+            counts.append(self.env.cr.sql_log_count - start)
+            for ticket, colleague in zip(some, colleagues, strict=True):
+                self.assertIn(colleague, ticket.message_partner_ids)
+                self.assertEqual(ticket.message_partner_ids & colleagues, colleague)
+        self.assertEqual(counts[0], counts[1], f"queries for 2 and 6 tickets: {counts}")
 
     def test_loop_protection_stays(self):
         self.env["ir.config_parameter"].set_param("mail.gateway.loop.threshold", 2)

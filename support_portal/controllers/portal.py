@@ -279,6 +279,14 @@ class SupportCustomerPortal(CustomerPortal):
     # New request
     # ------------------------------------------------------------------------------------------
     def _support_new_ticket_values(self, form=None, error=None, decision=None):
+        form = form or {}
+        # The files already uploaded stay with the form when it comes back with an error.
+        try:
+            attachments = request.env["support.ticket"]._portal_pending_attachments(
+                form.get("attachment_ids"), form.get("attachment_tokens")
+            )
+        except UserError:
+            attachments = request.env["ir.attachment"]
         values = self._prepare_portal_layout_values()
         values.update(
             {
@@ -288,7 +296,11 @@ class SupportCustomerPortal(CustomerPortal):
                 "priorities": request.env["support.ticket"]
                 ._fields["priority"]
                 ._description_selection(request.env),
-                "form": form or {},
+                "form": form,
+                "pending_attachments": [
+                    {"id": a.id, "name": a.name, "token": a._get_ownership_token()}
+                    for a in attachments
+                ],
                 "error": error,
                 "decision": decision,
             }
@@ -308,11 +320,12 @@ class SupportCustomerPortal(CustomerPortal):
     )
     def portal_my_support_ticket_submit(self, **post):
         Ticket = request.env["support.ticket"]
-        files = request.httprequest.files.getlist("attachments")
+        form = request.httprequest.form
         post = dict(
             post,
-            cc_partner_ids=request.httprequest.form.getlist("cc_partner_ids"),
-            attachments=[(f.filename, f.read()) for f in files if f.filename],
+            cc_partner_ids=form.getlist("cc_partner_ids"),
+            attachment_ids=form.getlist("attachment_ids"),
+            attachment_tokens=form.getlist("attachment_tokens"),
         )
         try:
             with request.env.cr.savepoint():

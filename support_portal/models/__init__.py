@@ -1,3 +1,4 @@
+from . import ir_http
 from . import support_agreement
 from . import support_hour_pack
 from . import support_ticket

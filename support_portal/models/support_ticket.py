@@ -205,7 +205,9 @@ class SupportTicket(models.Model):
 
         :param dict values: ``category_id``, ``name``, ``description`` (plain text),
             ``charge_accepted`` (truthy when the requester accepted the charge), ``priority``,
-            ``cc_partner_ids`` (colleagues to copy: ids), ``attachments`` (``(name, bytes)``)
+            ``cc_partner_ids`` (colleagues to copy: ids), ``attachment_ids`` and
+            ``attachment_tokens`` (files uploaded as pending attachments, with their ownership
+            tokens)
         :return: the new ticket (sudo)
         :raise UserError: missing title or category, a billable request without acceptance,
             a colleague of another customer, a refused attachment
@@ -222,7 +224,9 @@ class SupportTicket(models.Model):
                 self.env._("This request is billable: accept the charge before you submit it.")
             )
         colleagues = self._portal_get_colleagues(values.get("cc_partner_ids"))
-        attachments = self._portal_check_attachments(values.get("attachments"))
+        attachments = self._portal_pending_attachments(
+            values.get("attachment_ids"), values.get("attachment_tokens")
+        )
         priority = str(values.get("priority") or "0")
         if priority not in dict(self._fields["priority"].selection):
             raise UserError(self.env._("Please choose a valid priority."))

@@ -45,18 +45,69 @@ class SupportTicket(models.Model):
             )
         return colleagues
 
+    # Odoo's placeholder for files uploaded before their message exists (portal composer).
+    _portal_pending_model = "mail.compose.message"
+
     @api.model
-    def _portal_check_attachments(self, attachments):
-        """Refuse the whole request when a file is refused (size or type), with the reason."""
-        files = []
-        for name, content in attachments or []:
-            if not name and not content:
-                continue
-            refusal = self._support_attachment_refusal(name, len(content or b""))
-            if refusal:
-                raise UserError(refusal)
-            files.append((name, content))
-        return files
+    def _portal_upload_pending_attachment(self, name, raw):
+        """A file for the request the current user is writing in the portal: uploaded through
+        Odoo's ``/mail/attachment/upload`` as a pending attachment (like the portal composer's),
+        owned by its uploader until `_portal_pending_attachments` links it on submit.
+
+        Odoo's checks: its upload limit (``web.max_file_upload_size``: checked in the browser,
+        and every request over it is refused by Odoo's HTTP layer before any route runs) and
+        ``ir.attachment``'s content check on create (HTML, SVG and XML from a customer are kept
+        as plain text). The suite refuses programs and scripts, as from e-mail.
+        """
+        if self.env.user._is_public():
+            raise AccessError(self.env._("Sign in to attach files to a support request."))
+        refusal = self._support_attachment_type_refusal(name)
+        if refusal:
+            raise UserError(refusal)
+        # sudo: pending attachments are created as Odoo's upload route creates them, owned by
+        # the current user (create_uid) and proven by their ownership token.
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {"name": name, "raw": raw, "res_model": self._portal_pending_model, "res_id": 0}
+            )
+        )
+        attachment._post_add_create()
+        return attachment
+
+    @api.model
+    def _portal_pending_attachments(self, attachment_ids, attachment_tokens):
+        """The files uploaded for a new request, checked as Odoo checks those of a portal
+        message: each id with its ownership token (``_has_attachments_ownership``), uploaded by
+        the current user and still pending (on no record, in no message). Anything else
+        refuses the request: an attachment of someone else is never linked."""
+        refused = self.env._(
+            "One or more attachments do not exist, or you do not have the rights to access them."
+        )
+        try:
+            ids = [int(value) for value in attachment_ids or []]
+        except (TypeError, ValueError):
+            raise UserError(refused) from None
+        Attachment = self.env["ir.attachment"]
+        if not ids:
+            return Attachment
+        tokens = [str(token or "") for token in attachment_tokens or []]
+        attachments = Attachment.browse(ids)
+        if len(set(ids)) != len(ids) or len(tokens) != len(ids):
+            raise UserError(refused)
+        if not attachments._has_attachments_ownership(tokens):
+            raise UserError(refused)
+        pending = attachments.sudo().filtered(
+            lambda a: a.res_model == self._portal_pending_model
+            and not a.res_id
+            and a.create_uid == self.env.user
+        )
+        if len(pending) != len(ids) or self.env["mail.message"].sudo().search_count(
+            [("attachment_ids", "in", ids)], limit=1
+        ):
+            raise UserError(refused)
+        return pending
 
     def _portal_add_request_extras(self, partner, colleagues, attachments):
         """Attach the files with a message of the requester (as an e-mail request would
@@ -64,9 +115,10 @@ class SupportTicket(models.Model):
         self.ensure_one()
         ticket = self.sudo()
         if attachments:
+            # message_post moves the requester's pending attachments onto the ticket.
             ticket.message_post(
                 body=self.env._("Files attached to the request."),
-                attachments=attachments,
+                attachment_ids=attachments.ids,
                 author_id=partner.id,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
@@ -145,27 +197,20 @@ class SupportTicket(models.Model):
         return tickets
 
     def _support_subscribe_followers_of_all(self):
-        """Key Users who follow all their company's requests follow the new ones."""
+        """Key Users who follow all their company's requests follow the new ones (one batch)."""
         tickets = self.sudo().filtered("commercial_partner_id")
         if not tickets:
             return
-        followers = (
-            self.env["res.partner"]
-            .sudo()
-            .search(
-                [
-                    ("support_follow_all", "=", True),
-                    ("commercial_partner_id", "in", tickets.commercial_partner_id.ids),
-                ]
-            )
+        customers = tickets.commercial_partner_id
+        followers = customers.support_key_user_ids.filtered("support_follow_all")
+        tickets._support_subscribe(
+            {
+                ticket.id: followers.filtered(
+                    lambda p, t=ticket: p.commercial_partner_id == t.commercial_partner_id
+                ).ids
+                for ticket in tickets
+            }
         )
-        for ticket in tickets:
-            partners = followers.filtered(
-                lambda p, t=ticket: p.commercial_partner_id == t.commercial_partner_id
-                and p._is_support_key_user()
-            )
-            if partners:
-                ticket.message_subscribe(partner_ids=partners.ids)
 
 
 class ResPartner(models.Model):

@@ -67,12 +67,29 @@ class TestDesk(SupportPortalFixture, TransactionCase):
         )
 
     # --- Acknowledgement ----------------------------------------------------------------------
+    def _upload(self, user, name, raw):
+        """A file uploaded by `user` in the new-request form: Odoo's pending attachment, with
+        the ownership token the upload route hands to the browser."""
+        attachment = (
+            self.env["support.ticket"].with_user(user)._portal_upload_pending_attachment(name, raw)
+        )
+        return attachment, attachment._get_ownership_token()
+
+    def _files(self, *uploads):
+        return {
+            "attachment_ids": [str(attachment.id) for attachment, _token in uploads],
+            "attachment_tokens": [token for _attachment, token in uploads],
+        }
+
     def test_portal_request_with_attachment_priority_and_colleague(self):
+        upload = self._upload(self.portal_user_b, "skärmbild.png", b"\x89PNG data")
+        self.assertEqual(upload[0].res_model, "mail.compose.message", "pending, as Odoo's")
+        self.assertFalse(upload[0].res_id)
         ticket = self._request(
             self.portal_user_b,
             priority="2",
             cc_partner_ids=[str(self.colleague_b.id)],
-            attachments=[("skärmbild.png", b"\x89PNG data"), ("", b"")],
+            **self._files(upload),
         )
         self.assertEqual(ticket.priority, "2")
         self.assertEqual(ticket.intake_channel, "portal")
@@ -110,10 +127,63 @@ class TestDesk(SupportPortalFixture, TransactionCase):
         with self.assertRaisesRegex(UserError, "own company"):
             self._request(self.portal_user_a, cc_partner_ids=[str(self.user_b.id)])
         with self.assertRaisesRegex(UserError, "not accepted"):
-            self._request(self.portal_user_a, attachments=[("virus.exe", b"MZ")])
+            self._upload(self.portal_user_a, "virus.exe", b"MZ")
         with self.assertRaisesRegex(UserError, "priority"):
             self._request(self.portal_user_a, priority="9")
         self.assertEqual(self.env["support.ticket"].search_count([]), count)
+
+    def test_only_own_pending_uploads_are_linked(self):
+        Attachment = self.env["ir.attachment"]
+        Ticket = self.env["support.ticket"]
+        theirs = self._upload(self.portal_user_b, "kundB.txt", b"secret of B")
+        mine = self._upload(self.portal_user_a, "mine.txt", b"mine")
+        count = Ticket.search_count([])
+        forged = [
+            # Another customer's upload: its id without a token, with a made-up token, with
+            # the uploader's token beside one of mine (tokens swapped).
+            {"attachment_ids": [str(theirs[0].id)], "attachment_tokens": [""]},
+            {"attachment_ids": [str(theirs[0].id)], "attachment_tokens": ["forged"]},
+            {
+                "attachment_ids": [str(mine[0].id), str(theirs[0].id)],
+                "attachment_tokens": [theirs[1], mine[1]],
+            },
+            # Ids without their tokens, an id that is no number.
+            {"attachment_ids": [str(mine[0].id)], "attachment_tokens": []},
+            {"attachment_ids": ["x"], "attachment_tokens": ["x"]},
+        ]
+        for files in forged:
+            with self.subTest(files=files), self.assertRaisesRegex(UserError, "rights"):
+                self._request(self.portal_user_a, **files)
+        # Someone else's token does not make it mine: the upload of B with B's token.
+        with self.assertRaisesRegex(UserError, "rights"):
+            self._request(self.portal_user_a, **self._files(theirs))
+        self.assertEqual(Ticket.search_count([]), count, "no request created")
+        for attachment, _token in (theirs, mine):
+            self.assertEqual(attachment.res_model, "mail.compose.message", "nothing linked")
+            self.assertFalse(attachment.res_id)
+        # My own upload with its token is linked, once.
+        ticket = self._request(self.portal_user_a, **self._files(mine))
+        self.assertEqual(
+            Attachment.search([("res_model", "=", "support.ticket"), ("res_id", "=", ticket.id)]),
+            mine[0],
+        )
+        self.assertEqual(ticket._portal_visible_attachments(), mine[0])
+        with self.assertRaisesRegex(UserError, "rights"):
+            self._request(self.portal_user_a, name="Igen", **self._files(mine))
+        self.assertEqual(mine[0].res_id, ticket.id, "an attached file is not moved")
+
+    def test_upload_checks(self):
+        Attachment = self.env["ir.attachment"]
+        count = Attachment.search_count([])
+        with self.assertRaisesRegex(UserError, "files of type .exe are not accepted"):
+            self._upload(self.portal_user_a, "setup.exe", b"MZ")
+        self.assertEqual(Attachment.search_count([]), count)
+        # Odoo's content check: active content from a customer is kept as plain text.
+        page, _token = self._upload(self.portal_user_a, "sida.html", b"<script>alert(1)</script>")
+        self.assertEqual(page.mimetype, "text/plain")
+        public = self.env.ref("base.public_user")
+        with self.assertRaises(AccessError):
+            self._upload(public, "anon.txt", b"x")
 
     def test_email_request_acknowledged_to_requester_and_copied_colleague(self):
         raw = raw_email(
@@ -268,6 +338,21 @@ class TestDesk(SupportPortalFixture, TransactionCase):
         self.assertIn(pack.name, notice.body)
         self.assertIn("fylla på", notice.body, "Swedish, the Key User's language")
         self.assertEqual(self._recipients(notice), self.key_a)
+        # One notice only: no other message of the pack reaches anyone of the customer.
+        customer = self.cust_a | self.env["res.partner"].search(
+            [("id", "child_of", self.cust_a.id)]
+        )
+        reaching = pack.message_ids.filtered(
+            lambda m: (m.partner_ids | m.notification_ids.res_partner_id) & customer
+        )
+        self.assertEqual(reaching, notice)
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", pack._name), ("res_id", "=", pack.id)])
+        )
+        self.assertEqual(mails.recipient_ids & customer, self.key_a)
+        self.assertEqual(len(mails.filtered(lambda m: m.recipient_ids & customer)), 1)
 
     def test_pack_expiry_notice(self):
         pack = self.env["support.hour.pack"].create(

@@ -25,30 +25,64 @@ class TestDeskRoutes(SupportPortalFixture, HttpCase):
             allow_redirects=False,
         )
 
-    def test_new_request_with_a_refused_file(self):
-        self._login(self.portal_user_b)
-        count = self.env["support.ticket"].search_count([])
-        response = self._post(
-            "/my/support/tickets/new",
-            {
-                "category_id": self.cat_bug_fix.id,
-                "name": "Med bilaga",
-                "charge_accepted": "1",
-                "priority": "1",
+    def _upload(self, name, content):
+        """The form's upload: Odoo's route, a pending file of the request being written."""
+        response = self.url_open(
+            "/mail/attachment/upload",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "is_pending": "true",
+                "thread_model": "support.ticket",
+                "thread_id": "0",
             },
-            files=[("attachments", ("setup.exe", b"MZ", "application/octet-stream"))],
+            files={"ufile": (name, content, "application/octet-stream")},
         )
+        return response
+
+    def test_new_request_with_uploaded_files(self):
+        Attachment = self.env["ir.attachment"]
+        Ticket = self.env["support.ticket"]
+        self.authenticate(None, None)
+        self.assertIn("error", self._upload("anonym.txt", b"x").json(), "signed-in customers only")
+        self._login(self.portal_user_b)
+        attachments, tickets = Attachment.search_count([]), Ticket.search_count([])
+        # Odoo's size check: the portal's pages know Odoo's upload limit (the browser checks
+        # it), and Odoo's HTTP layer refuses a larger upload. Programs are refused with a reason.
+        self.env["ir.config_parameter"].set_param("web.max_file_upload_size", 1000)
+        page = self.url_open("/my/support/tickets/new")
+        self.assertIn('"max_file_upload_size": 1000', page.text)
+        self.assertEqual(self._upload("stor.log", b"x" * 2000).status_code, 413)
+        self.assertIn(
+            "setup.exe was refused: files of type .exe are not accepted",
+            self._upload("setup.exe", b"MZ").json()["error"],
+        )
+        self.assertEqual(Attachment.search_count([]), attachments)
+        result = self._upload("logg.txt", b"ERROR").json()["data"]
+        attachment = Attachment.browse(result["attachment_id"])
+        token = next(
+            a["ownership_token"]
+            for a in result["store_data"]["ir.attachment"]
+            if a["id"] == attachment.id
+        )
+        form = {
+            "category_id": self.cat_bug_fix.id,
+            "name": "Med bilaga",
+            "charge_accepted": "1",
+            "attachment_ids": attachment.id,
+        }
+        # A forged token: the form comes back with the error, nothing created or linked.
+        response = self._post("/my/support/tickets/new", dict(form, attachment_tokens="forged"))
         self.assertEqual(response.status_code, 200)
-        self.assertIn("setup.exe was refused", response.text)
-        self.assertEqual(self.env["support.ticket"].search_count([]), count)
-        response = self._post(
-            "/my/support/tickets/new",
-            {"category_id": self.cat_bug_fix.id, "name": "Med bilaga", "charge_accepted": "1"},
-            files=[("attachments", ("logg.txt", b"ERROR", "text/plain"))],
-        )
+        self.assertIn("do not have the rights to access them", response.text)
+        self.assertEqual(Ticket.search_count([]), tickets)
+        self.assertEqual(attachment.res_model, "mail.compose.message")
+        self.assertFalse(attachment.res_id)
+        # With its token: the request has the file.
+        response = self._post("/my/support/tickets/new", dict(form, attachment_tokens=token))
         self.assertEqual(response.status_code, 303)
-        ticket = self.env["support.ticket"].search([("name", "=", "Med bilaga")])
-        self.assertEqual(ticket._portal_visible_attachments().mapped("name"), ["logg.txt"])
+        ticket = Ticket.search([("name", "=", "Med bilaga")])
+        self.assertEqual(ticket._portal_visible_attachments(), attachment)
+        self.assertEqual(attachment.raw, b"ERROR")
         page = self.url_open(f"/my/support/tickets/{ticket.id}")
         self.assertIn("logg.txt", page.text)
         self.assertIn("o_support_close", page.text)

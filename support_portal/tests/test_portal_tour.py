@@ -38,6 +38,9 @@ class TestPortalTour(SupportPortalFixture, HttpCase):
 
     def test_new_request_with_attachment_tour(self):
         Ticket = self.env["support.ticket"]
+        # Odoo's upload limit, low enough for the tour's "huge" file (2000 bytes).
+        self.env["ir.config_parameter"].set_param("web.max_file_upload_size", 1000)
+        count = self.env["ir.attachment"].search_count([("name", "=", "huge.log")])
         self.start_tour(
             "/my/support/tickets/new", "support_portal_new_with_attachment", login="portal2"
         )
@@ -51,3 +54,5 @@ class TestPortalTour(SupportPortalFixture, HttpCase):
         )
         self.assertEqual(attachment.name, "scanner-log.txt")
         self.assertEqual(attachment.raw, b"scan failed: timeout")
+        self.assertEqual(ticket._portal_visible_attachments(), attachment)
+        self.assertEqual(self.env["ir.attachment"].search_count([("name", "=", "huge.log")]), count)

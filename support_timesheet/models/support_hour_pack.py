@@ -104,7 +104,8 @@ class SupportHourPack(models.Model):
             self.env.cr.execute("SET LOCAL lock_timeout = DEFAULT")
 
     def _send_balance_warnings(self):
-        """Warn the account manager and the customer once when a pack runs low."""
+        """Warn the account manager once when a pack runs low (an activity). The customer is
+        told by support_portal's pack notice, its one home."""
         to_warn = self.filtered(
             lambda p: not p.warning_sent
             and p.partner_id.support_pack_warning_hours > 0
@@ -138,18 +139,6 @@ class SupportHourPack(models.Model):
                 pack.activity_schedule(
                     "mail.mail_activity_data_todo", summary=summary, user_id=manager.id
                 )
-            pack.message_post(
-                body=self.env._(
-                    "Your prepaid support pack %(pack)s has %(hours).2f hours left of "
-                    "%(total).2f. Contact us to top it up.",
-                    pack=pack.name,
-                    hours=pack.hours_remaining,
-                    total=pack.hours,
-                ),
-                partner_ids=pack.partner_id.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-            )
         to_warn.sudo().warning_sent = True
 
     def _support_protected_fields(self):

@@ -30,16 +30,36 @@ registry.category("web_tour.tours").add("support_portal_new_with_attachment", {
             run: "select 2",
         },
         {
+            content: "Attach a file over Odoo's upload limit (set by the test)",
+            trigger: "button.o_support_attach_btn",
+            run() {
+                const transfer = new DataTransfer();
+                transfer.items.add(new File(["x".repeat(2000)], "huge.log", { type: "text/plain" }));
+                const inputEl = document.querySelector("input.o_support_file_input");
+                inputEl.files = transfer.files;
+                inputEl.dispatchEvent(new Event("change", { bubbles: true }));
+            },
+        },
+        {
+            content: "Odoo's size check refuses it with its message; nothing is uploaded",
+            trigger: ".o_notification:contains('larger than the maximum allowed file size')",
+        },
+        {
             content: "Attach a log file (a browser test cannot pick a local file: set it)",
-            trigger: "input[name='attachments']",
+            trigger: "button.o_support_attach_btn",
             run() {
                 const transfer = new DataTransfer();
                 transfer.items.add(
                     new File(["scan failed: timeout"], "scanner-log.txt", { type: "text/plain" })
                 );
-                this.anchor.files = transfer.files;
-                this.anchor.dispatchEvent(new Event("change", { bubbles: true }));
+                const inputEl = document.querySelector("input.o_support_file_input");
+                inputEl.files = transfer.files;
+                inputEl.dispatchEvent(new Event("change", { bubbles: true }));
             },
+        },
+        {
+            content: "Odoo's upload answered: the file waits with its ownership token",
+            trigger: ".o_support_pending_attachment:contains('scanner-log.txt')",
         },
         {
             content: "Accept the charge when the request is billable",
