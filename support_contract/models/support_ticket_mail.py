@@ -583,27 +583,37 @@ class SupportTicket(models.Model):
         )
 
     # --- Assignment -----------------------------------------------------------------------------
-    def _support_default_consultant(self):
-        """The consultant a new request goes to: the covering agreement's, another active
-        agreement's of the customer, else the customer's; empty means the team queue."""
-        self.ensure_one()
+    def _support_default_consultants(self):
+        """The consultant each new request goes to: the covering agreement's, another active
+        agreement's of the customer, else the customer's; none means the team queue.
+
+        :return: ``{ticket id: res.users}`` (one search for all the tickets)
+        """
+        tickets = self.sudo()
         agreements = (
             self.env["support.agreement"]
             .sudo()
             .search(
                 [
-                    ("partner_id", "=", self.commercial_partner_id.id),
-                    ("company_id", "=", self.company_id.id),
+                    ("partner_id", "in", tickets.commercial_partner_id.ids),
+                    ("company_id", "in", tickets.company_id.ids),
                     ("state", "=", "active"),
                     ("consultant_id", "!=", False),
                 ],
                 order="date_start, id",
             )
         )
-        covering = agreements.filtered(lambda a: a == self.coverage_agreement_id)
-        return (covering or agreements)[
-            :1
-        ].consultant_id or self.commercial_partner_id.sudo().support_consultant_id
+        result = {}
+        for ticket in tickets:
+            own = agreements.filtered(
+                lambda a, t=ticket: a.partner_id == t.commercial_partner_id
+                and a.company_id == t.company_id
+            )
+            covering = own.filtered(lambda a, t=ticket: a == t.coverage_agreement_id)
+            result[ticket.id] = (covering or own)[
+                :1
+            ].consultant_id or ticket.commercial_partner_id.support_consultant_id
+        return result
 
     def _support_queue_user(self):
         """Who watches the team queue of the ticket's company: its queue manager, else a
@@ -629,27 +639,47 @@ class SupportTicket(models.Model):
     def _support_assign(self):
         """New requests from e-mail or the portal: assign the default consultant (else leave
         the ticket in the unassigned queue) and schedule an activity with a deadline for who
-        answers it, so that no request sits unseen."""
+        answers it, so that no request sits unseen. In batch: a query per consultant or
+        company, not per ticket."""
+        tickets = self.sudo()
+        if not tickets:
+            return
         activity_type = self.env.ref("support_contract.mail_activity_type_new_request")
-        for ticket in self.sudo():
-            consultant = ticket.user_id or ticket._support_default_consultant()
-            if consultant and not ticket.user_id:
-                ticket.user_id = consultant
-            responsible = consultant or ticket._support_queue_user()
+        consultants = tickets._support_default_consultants()
+        to_assign = tickets.filtered(lambda t: not t.user_id and consultants[t.id])
+        for consultant, group in to_assign.grouped(lambda t: consultants[t.id]).items():
+            group.user_id = consultant
+        queue_users = {
+            company: tickets.filtered(lambda t, c=company: t.company_id == c)[
+                :1
+            ]._support_queue_user()
+            for company in tickets.filtered(lambda t: not t.user_id).company_id
+        }
+        channels = dict(self._fields["intake_channel"]._description_selection(self.env))
+        deadline = activity_type._get_date_deadline()
+        model_id = self.env["ir.model"]._get(self._name).id
+        vals_list = []
+        for ticket in tickets:
+            responsible = ticket.user_id or queue_users.get(ticket.company_id)
             if not responsible:
                 continue
-            ticket.activity_schedule(
-                activity_type_id=activity_type.id,
-                date_deadline=activity_type._get_date_deadline(),
-                user_id=responsible.id,
-                note=self.env._(
-                    "New request from %(requester)s (%(channel)s): answer the customer.",
-                    requester=ticket.partner_id.display_name,
-                    channel=dict(
-                        ticket._fields["intake_channel"]._description_selection(self.env)
-                    ).get(ticket.intake_channel),
-                ),
+            vals_list.append(
+                {
+                    "activity_type_id": activity_type.id,
+                    "summary": activity_type.summary,
+                    "automated": True,
+                    "note": self.env._(
+                        "New request from %(requester)s (%(channel)s): answer the customer.",
+                        requester=ticket.partner_id.display_name,
+                        channel=channels.get(ticket.intake_channel),
+                    ),
+                    "date_deadline": deadline,
+                    "res_model_id": model_id,
+                    "res_id": ticket.id,
+                    "user_id": responsible.id,
+                }
             )
+        self.env["mail.activity"].sudo().create(vals_list)
 
     # --- The two undecided states in the decision -----------------------------------------------
     coverage_cause = fields.Selection(

@@ -194,7 +194,8 @@ class SupportTicket(models.Model):
     @api.model
     def message_new(self, msg_dict, custom_values=None):
         """A request by e-mail: colleagues of the same customer in Cc follow it, then everyone
-        following it gets the acknowledgement."""
+        following it gets the acknowledgement, unless the e-mail is automated (an auto-reply is
+        not acknowledged: no ping-pong)."""
         ticket = super(SupportTicket, self.with_context(support_defer_ack=True)).message_new(
             msg_dict, custom_values=custom_values
         )
@@ -208,7 +209,8 @@ class SupportTicket(models.Model):
             )
             if colleagues:
                 ticket.message_subscribe(partner_ids=colleagues.ids)
-        ticket._support_notify("received")
+        if not self.env.context.get("support_mail_automated"):
+            ticket._support_notify("received")
         return ticket
 
     def _support_coverage_snapshot(self):

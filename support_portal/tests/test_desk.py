@@ -206,6 +206,33 @@ class TestDesk(SupportPortalFixture, TransactionCase):
         self.assertEqual(self._recipients(ack), self.key_a | self.colleague_a)
         self.assertNotIn(self.user_b, ticket.message_partner_ids)
 
+    def test_automated_mail_not_acknowledged(self):
+        raw = raw_email(
+            "Anna Nyckel <anna@a.example.com>",
+            "Frånvaro: Utskriften [bug_fix]",
+            to=self.alias_email,
+            headers=["Auto-Submitted: auto-replied"],
+        )
+        ticket = self.env["support.ticket"].browse(
+            self.env["mail.thread"].message_process("support.ticket", raw)
+        )
+        self.assertEqual(ticket.partner_id, self.key_a)
+        self.assertFalse(self._notices(ticket, "received"), "no ping-pong with an auto-reply")
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", ticket._name), ("res_id", "=", ticket.id)])
+        )
+        self.assertNotIn(self.key_a, mails.recipient_ids, "no mail back to the sender")
+        # A person's e-mail is acknowledged.
+        raw = raw_email(
+            "Anna Nyckel <anna@a.example.com>", "Utskriften [bug_fix]", to=self.alias_email
+        )
+        ticket = self.env["support.ticket"].browse(
+            self.env["mail.thread"].message_process("support.ticket", raw)
+        )
+        self.assertEqual(len(self._notices(ticket, "received")), 1)
+
     def test_unknown_sender_acknowledged_alone(self):
         raw = raw_email("stranger@nowhere.example.com", "Hjälp", to=self.alias_email)
         ticket = self.env["support.ticket"].browse(
