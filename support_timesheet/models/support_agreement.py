@@ -186,18 +186,18 @@ class SupportAgreement(models.Model):
         """The account manager learns that days of the fee are not billed: the prerequisite
         lapsed."""
         self.ensure_one()
-        summary = self.env._(
+        manager = self.user_id or self.env.user
+        agreement = self.with_context(lang=manager.lang)  # in the reader's language
+        summary = agreement.env._(
             "%(agreement)s: %(days)s day(s) of %(month)s not invoiced, the required "
             "%(prerequisite)s was not in force",
             agreement=self.name,
             days=period["lapsed_days"],
             month=period["date_start"].strftime("%Y-%m"),
-            prerequisite=self.type_id.prerequisite_type_id.name,
+            prerequisite=agreement.type_id.prerequisite_type_id.name,
         )
         self.sudo().activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=summary,
-            user_id=(self.user_id or self.env.user).id,
+            "mail.mail_activity_data_todo", summary=summary, user_id=manager.id
         )
 
     def _prepare_support_invoice_line_values(self, period):
@@ -355,28 +355,28 @@ class SupportAgreement(models.Model):
     def _support_notify_credit(self, period, undue, draft=False):
         """The account manager gets an activity for fee days no longer due."""
         self.ensure_one()
+        manager = self.user_id or self.env.user
+        env = self.with_context(lang=manager.lang).env  # in the reader's language
         params = {
             "agreement": self.name,
             "share": round(undue * 100, 1),
             "month": period.date_start.strftime("%Y-%m"),
         }
         summary = (
-            self.env._(
+            env._(
                 "%(agreement)s: %(share)s%% of the fee of %(month)s is no longer due; the draft "
                 "invoice line was reduced",
                 **params,
             )
             if draft
-            else self.env._(
+            else env._(
                 "%(agreement)s: %(share)s%% of the fee of %(month)s is no longer due; post the "
                 "draft credit note",
                 **params,
             )
         )
         self.sudo().activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=summary,
-            user_id=(self.user_id or self.env.user).id,
+            "mail.mail_activity_data_todo", summary=summary, user_id=manager.id
         )
 
     def action_waive_fee_month(self, month=None, reason=None):

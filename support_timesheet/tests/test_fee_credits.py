@@ -47,6 +47,29 @@ class TestFeeCredits(SupportTimesheetCase):
             [("res_model", "=", "support.agreement"), ("res_id", "=", agreement.id)]
         )
 
+    def test_credit_in_the_readers_languages(self):
+        """An English manager closes a Swedish customer's agreement early: the credit note
+        reads in Swedish, the Swedish account manager's activity too."""
+        self.env["res.lang"]._activate_lang("sv_SE")
+        self.customer.lang = "sv_SE"
+        account_manager = self._user(
+            "st_fee_swede", "support_contract.group_support_user", lang="sv_SE"
+        )
+        agreement = self._fee_agreement(
+            self.type_patch, 3000.0, date(2026, 4, 1), user_id=account_manager.id
+        )
+        agreement._invoice_monthly_fees(until=date(2026, 4, 30)).action_post()
+        self.manager.lang = "en_US"
+        agreement.with_user(self.manager).with_context(lang="en_US").write(
+            {"state": "closed", "date_end": date(2026, 4, 10)}
+        )
+        credit = self._credit_notes()
+        self.assertEqual(credit.invoice_origin, "Avgifter för supportavtal")
+        self.assertIn("kreditering av", credit.invoice_line_ids.name)
+        activity = self._activities(agreement)
+        self.assertEqual(activity.user_id, account_manager)
+        self.assertIn("ska inte längre betalas; bokför kreditfakturautkastet", activity.summary)
+
     def test_closed_mid_month_credits_unused_days(self):
         # April 2026 has 30 days: 100 per day.
         agreement = self._fee_agreement(self.type_patch, 3000.0, date(2026, 4, 1))
