@@ -9,7 +9,8 @@ Three kinds of users, against 127.0.0.1 only:
 
 The figures are measured once every user has logged in (logging in hashes the password on
 purpose: 20 users logging in at once would fill the first minute); the run then lasts
-LOAD_DURATION seconds and stops itself. Locust's --run-time is the hard bound of the whole.
+LOAD_DURATION seconds, or until the accountant's invoicing runs are done if that is later (a short
+run on a slow machine), and stops itself. Locust's --run-time is the hard bound of the whole.
 
 Environment: LOAD_DATA (the JSON written by load_data.py setup), LOAD_HOSTS (comma-separated base
 URLs; users are spread over them), LOAD_RESULT (where the acknowledged entries and the
@@ -53,6 +54,9 @@ _portal_logins = itertools.cycle(DATA["portal"])
 _consultant_logins = itertools.cycle(DATA["consultants"])
 _start = [time.time()]  # the measured window's start, once every user has logged in
 _logged_in = []
+# The accountant's invoicing runs, at these shares of the measured window.
+INVOICING_AT = (0.4, 0.7)
+_invoicing_left = [len(INVOICING_AT)]
 
 
 DB = os.environ.get("LOAD_DB", DATA["db"])
@@ -69,7 +73,15 @@ def logged_in(user):
     if len(_logged_in) == user.environment.parsed_options.num_users:
         RESULT["ramp_up"] = time.time() - _start[0]
         _start[0] = RESULT["measured_from"] = time.time()
-        gevent.spawn_later(DURATION, user.environment.runner.quit)
+        gevent.spawn(_stop, user.environment.runner)
+
+
+def _stop(runner):
+    """End the run DURATION seconds into the measured window, once the invoicing runs are done."""
+    gevent.sleep(DURATION)
+    while _invoicing_left[0]:
+        gevent.sleep(0.2)
+    runner.quit()
 
 
 @events.request.add_listener
@@ -251,7 +263,7 @@ class Accountant(OdooUser):
 
     def on_start(self):
         super().on_start()
-        self.runs = [0.4, 0.7]
+        self.runs = list(INVOICING_AT)
         self.jsonrpc(
             "/web/session/authenticate",
             {
@@ -271,6 +283,12 @@ class Accountant(OdooUser):
         if time.time() - _start[0] < self.runs[0] * DURATION:
             return
         self.runs.pop(0)
+        try:
+            self.run_invoicing()
+        finally:
+            _invoicing_left[0] -= 1
+
+    def run_invoicing(self):
         wizard = self.call_kw(
             "support.invoice.create",
             "web_save",

@@ -74,10 +74,10 @@ class SupportHourPack(models.Model):
 
     @api.model
     def _support_draw_candidates(self, partners, companies):
-        """The packs of the customers `partners` in `companies`, in draw order (sudo). The one
-        home of the draw order, for the billing engine and the portal; validity on a date is
-        `_is_valid_on`."""
-        return self.sudo().search(
+        """The packs of the customers `partners` in `companies`, in draw order (sudo), their
+        fields read in the same query. The one home of the draw order, for the billing engine
+        and the portal; validity on a date is `_is_valid_on`."""
+        return self.sudo().search_fetch(
             [("partner_id", "in", partners.ids), ("company_id", "in", companies.ids)],
             order=self._support_draw_order,
         )
@@ -96,12 +96,13 @@ class SupportHourPack(models.Model):
         logging on the same pack.
         """
         if self.ids:
-            self.env.cr.execute("SET LOCAL lock_timeout = %s", [PACK_LOCK_TIMEOUT])
+            # One round trip: the timeout applies to this lock only.
             self.env.cr.execute(
-                "SELECT id FROM support_hour_pack WHERE id IN %s ORDER BY id FOR UPDATE",
-                [tuple(self.ids)],
+                """SET LOCAL lock_timeout = %s;
+                   SELECT id FROM support_hour_pack WHERE id IN %s ORDER BY id FOR UPDATE;
+                   SET LOCAL lock_timeout = DEFAULT""",
+                [PACK_LOCK_TIMEOUT, tuple(self.ids)],
             )
-            self.env.cr.execute("SET LOCAL lock_timeout = DEFAULT")
 
     def _send_balance_warnings(self):
         """Warn the account manager once when a pack runs low (an activity). The customer is

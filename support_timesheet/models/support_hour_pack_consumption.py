@@ -33,7 +33,7 @@ class SupportHourPackConsumption(models.Model):
     hours = fields.Float(required=True, readonly=True)
     date = fields.Date(required=True, readonly=True)
     company_id = fields.Many2one(
-        "res.company", related="pack_id.company_id", store=True, index=True
+        "res.company", related="pack_id.company_id", store=True, index=True, precompute=True
     )
 
     @api.constrains("hours")

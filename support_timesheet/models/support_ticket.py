@@ -69,7 +69,7 @@ class SupportTicket(models.Model):
     # (billed, extra and held hours, the approval state) it writes itself.
     hours_logged = fields.Float(
         string="Tracked Hours",
-        compute="_compute_hours_logged",
+        compute="_compute_hours_sums",
         store=True,
         copy=False,
         help="Hours logged by consultants.",
@@ -88,10 +88,10 @@ class SupportTicket(models.Model):
         help="Hours added to the billable total by the per-request minimum and rounding.",
     )
     hours_from_pack = fields.Float(
-        string="Hours from Packs", compute="_compute_hours_from_pack", store=True, copy=False
+        string="Hours from Packs", compute="_compute_hours_sums", store=True, copy=False
     )
     hours_to_invoice = fields.Float(
-        string="Hours to Invoice", compute="_compute_hours_to_invoice", store=True, copy=False
+        string="Hours to Invoice", compute="_compute_hours_sums", store=True, copy=False
     )
     hours_invoiced = fields.Float(
         string="Hours Invoiced", compute="_compute_hours_invoiced", store=True, copy=False
@@ -154,32 +154,44 @@ class SupportTicket(models.Model):
         )
         return {ticket.id: total for ticket, total in groups}
 
-    @api.depends("timesheet_ids.unit_amount")
-    def _compute_hours_logged(self):
-        sums = self._support_sums("account.analytic.line", "support_ticket_id", "unit_amount")
-        for ticket in self:
-            ticket.hours_logged = float_round(sums.get(ticket.id, 0.0), PRECISION)
-
-    @api.depends("pack_consumption_ids.hours")
-    def _compute_hours_from_pack(self):
-        sums = self._support_sums("support.hour.pack.consumption", "ticket_id", "hours")
-        for ticket in self:
-            ticket.hours_from_pack = float_round(sums.get(ticket.id, 0.0), PRECISION)
-
     @api.depends(
+        "timesheet_ids.unit_amount",
         "timesheet_ids.support_billed_hours",
         "timesheet_ids.support_billing_status",
+        "pack_consumption_ids.hours",
         "hours_extra_to_invoice",
     )
-    def _compute_hours_to_invoice(self):
-        sums = self._support_sums(
-            "account.analytic.line",
-            "support_ticket_id",
-            "support_billed_hours",
-            [("support_billing_status", "=", "to_invoice")],
+    def _compute_hours_sums(self):
+        """Hours logged, drawn from packs and to invoice: the sums of the tickets' lines and
+        draws, in one query (logging a line changes all three)."""
+        self.env["account.analytic.line"].flush_model(
+            ["support_ticket_id", "unit_amount", "support_billed_hours", "support_billing_status"]
         )
+        self.env["support.hour.pack.consumption"].flush_model(["ticket_id", "hours"])
+        sums = {}
+        if self.ids:
+            self.env.cr.execute(
+                SQL(
+                    """SELECT ticket.id, line.logged, line.to_invoice, draw.hours
+                         FROM unnest(%s::int[]) AS ticket(id),
+                              LATERAL (SELECT SUM(unit_amount) AS logged,
+                                              SUM(support_billed_hours) FILTER (
+                                                  WHERE support_billing_status = 'to_invoice'
+                                              ) AS to_invoice
+                                         FROM account_analytic_line
+                                        WHERE support_ticket_id = ticket.id) AS line,
+                              LATERAL (SELECT SUM(hours) AS hours
+                                         FROM support_hour_pack_consumption
+                                        WHERE ticket_id = ticket.id) AS draw""",
+                    list(self.ids),
+                )
+            )
+            sums = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         for ticket in self:
-            hours = sums.get(ticket.id, 0.0) + ticket.hours_extra_to_invoice
+            logged, to_invoice, from_pack = sums.get(ticket.id) or (0.0, 0.0, 0.0)
+            ticket.hours_logged = float_round(logged or 0.0, PRECISION)
+            ticket.hours_from_pack = float_round(from_pack or 0.0, PRECISION)
+            hours = (to_invoice or 0.0) + ticket.hours_extra_to_invoice
             ticket.hours_to_invoice = float_round(max(hours, 0.0), PRECISION)
 
     @api.depends("invoice_line_ids.quantity", "invoice_line_ids.parent_state")
@@ -475,8 +487,9 @@ class SupportTicket(models.Model):
         their billing: each ticket is billed from the position of its earliest new line on,
         starting from the running totals of the lines before it (one aggregate query). A line
         logged after all the others (the usual case) bills just itself and the extra hours.
+        The tickets are those of `new_lines` (just created, so they exist).
         """
-        tickets = self.sudo().exists()
+        tickets = self.sudo()
         if not tickets:
             return
         # The same row lock as _support_recompute_billing: a concurrent writer of the tickets'
@@ -491,7 +504,7 @@ class SupportTicket(models.Model):
         for line in new_lines:
             ticket_id = line.support_ticket_id.id
             positions[ticket_id] = min(positions.get(ticket_id, line.date), line.date)
-        base = tickets._support_billing_base(new_lines, positions)
+        base, later_ids, draw_ids = tickets._support_billing_base(new_lines, positions)
         # An invoiced minimum beyond the invoiced lines settles later work in the order of the
         # lines (_support_minimum_credit): such tickets get the full pass.
         full = tickets.filtered(
@@ -501,51 +514,81 @@ class SupportTicket(models.Model):
         full._support_recompute_billing()
         tickets -= full
         if tickets:
-            run = tickets._support_billing_load(new_lines=new_lines, positions=positions, base=base)
+            run = tickets._support_billing_load(
+                new_lines=new_lines, base=base, later_ids=later_ids, draw_ids=draw_ids
+            )
             for ticket in tickets:
                 ticket._support_bill(run)
             tickets._support_billing_save(run)
 
     def _support_billing_base(self, new_lines, positions):
-        """{ticket id: the engine's running totals over the ticket's lines dated up to its
-        position (the date of its earliest new line; new lines come after older ones of the
-        same date) and their last date, and the billed hours of all its invoiced lines}, in one
-        query, `new_lines` left out; tickets without other lines are left out."""
+        """What billing from the positions (ticket id: the date of its earliest new line; new
+        lines come after older ones of the same date) starts from, in one query, `new_lines`
+        left out: ``(base, later line ids, draw ids)``.
+
+        ``base``: {ticket id: the engine's running totals over the ticket's lines dated up to its
+        position and their last date, and the billed hours of all its invoiced lines}; tickets
+        without other lines are left out. Then the ids of the tickets' lines dated after their
+        position (billed again), and of the draws that may be redone: those of these lines and
+        of the new ones, and the tickets' draws for their extra hours.
+        """
         self.env["account.analytic.line"].flush_model(
             ["support_ticket_id", "unit_amount", "date", "support_billing_status"]
             + ["support_billed_hours", "support_pack_hours", "support_minimum_hours"]
             + ["support_invoice_line_id"]
         )
+        self.env["support.hour.pack.consumption"].flush_model(["ticket_id", "timesheet_id"])
         ticket_positions = SQL(", ").join(
             SQL("(%s, %s::date)", ticket_id, position) for ticket_id, position in positions.items()
         )
         self.env.cr.execute(
             SQL(
-                """SELECT line.support_ticket_id,
-                          MAX(line.date) FILTER (WHERE is_before),
-                          SUM(unit_amount) FILTER (WHERE is_before AND is_invoiced),
-                          SUM(COALESCE(support_billed_hours, 0))
-                              FILTER (WHERE is_before AND is_invoiced),
-                          SUM(unit_amount) FILTER (WHERE is_before AND NOT is_invoiced),
-                          SUM(unit_amount - COALESCE(support_pack_hours, 0)
-                              - COALESCE(support_minimum_hours, 0)) FILTER (
-                              WHERE is_before AND NOT is_invoiced
-                                AND support_billing_status = 'held'),
-                          SUM(COALESCE(support_billed_hours, 0)) FILTER (WHERE is_invoiced)
-                     FROM account_analytic_line line
-                     JOIN (VALUES %s) AS pos(ticket_id, date)
-                          ON pos.ticket_id = line.support_ticket_id,
-                          LATERAL (SELECT line.date <= pos.date AS is_before,
-                                          line.support_invoice_line_id IS NOT NULL AS is_invoiced) f
-                    WHERE line.id NOT IN %s
-                    GROUP BY line.support_ticket_id""",
-                ticket_positions,
-                tuple(new_lines.ids) or (0,),
+                """SELECT pos.ticket_id, agg.count, agg.last, agg.invoiced, agg.invoiced_billed,
+                          agg.open_hours, agg.held, agg.all_invoiced, agg.later_ids, draws.ids
+                     FROM (VALUES %(positions)s) AS pos(ticket_id, date),
+                          LATERAL (
+                            SELECT COUNT(*) AS count,
+                                   MAX(line.date) FILTER (WHERE is_before) AS last,
+                                   SUM(unit_amount) FILTER (WHERE is_before AND is_invoiced)
+                                       AS invoiced,
+                                   SUM(COALESCE(support_billed_hours, 0))
+                                       FILTER (WHERE is_before AND is_invoiced) AS invoiced_billed,
+                                   SUM(unit_amount) FILTER (WHERE is_before AND NOT is_invoiced)
+                                       AS open_hours,
+                                   SUM(unit_amount - COALESCE(support_pack_hours, 0)
+                                       - COALESCE(support_minimum_hours, 0)) FILTER (
+                                       WHERE is_before AND NOT is_invoiced
+                                         AND support_billing_status = 'held') AS held,
+                                   SUM(COALESCE(support_billed_hours, 0)) FILTER (WHERE is_invoiced)
+                                       AS all_invoiced,
+                                   ARRAY_AGG(line.id) FILTER (WHERE NOT is_before) AS later_ids
+                              FROM account_analytic_line line,
+                                   LATERAL (SELECT line.date <= pos.date AS is_before,
+                                                   line.support_invoice_line_id IS NOT NULL
+                                                       AS is_invoiced) f
+                             WHERE line.support_ticket_id = pos.ticket_id
+                               AND line.id NOT IN %(new_ids)s
+                          ) agg,
+                          LATERAL (
+                            SELECT ARRAY_AGG(draw.id) AS ids
+                              FROM support_hour_pack_consumption draw
+                             WHERE draw.ticket_id = pos.ticket_id
+                               AND (draw.timesheet_id IS NULL
+                                    OR draw.timesheet_id IN %(new_ids)s
+                                    OR draw.timesheet_id = ANY(agg.later_ids))
+                          ) draws""",
+                positions=ticket_positions,
+                new_ids=tuple(new_lines.ids) or (0,),
             )
         )
-        base = {}
+        base, later_ids, draw_ids = {}, [], []
         for row in self.env.cr.fetchall():
-            ticket_id, last, invoiced, invoiced_billed, open_hours, held, all_invoiced = row
+            ticket_id, count, last, invoiced, invoiced_billed, open_hours, held = row[:7]
+            all_invoiced, later, draws = row[7:]
+            later_ids += later or []
+            draw_ids += draws or []
+            if not count:
+                continue
             # As the full pass counts them: invoiced lines, and the others unless covered.
             billable = invoiced or 0.0
             if self.browse(ticket_id).coverage != "covered":
@@ -559,9 +602,9 @@ class SupportTicket(models.Model):
                     "held": held or 0.0,
                 },
             }
-        return base
+        return base, later_ids, draw_ids
 
-    def _support_billing_load(self, new_lines=None, positions=None, base=None):
+    def _support_billing_load(self, new_lines=None, base=None, later_ids=(), draw_ids=()):
         """What one pass of the engine reads, once for all the tickets, as a dict:
 
         ``lines`` (ticket id: its lines by date), ``packs`` ((customer id, company id): the packs
@@ -569,20 +612,16 @@ class SupportTicket(models.Model):
         ``movable`` (the draws being redone), ``old_draws`` (draw key: [(pack id, hours)]);
         then what the pass collects: ``replace`` (draws to delete),
         ``new_draws`` (values of draws to create), ``touched`` (pack ids drawn from).
-        With `new_lines`, `positions` (ticket id: date) and `base` (see
-        `_support_bill_new_lines`) only the lines from each ticket's position on are billed, on
-        top of the totals of the lines before it.
+        With `new_lines`, `base`, `later_ids` and `draw_ids` (see `_support_billing_base`) only
+        the lines from each ticket's position on are billed, on top of the totals of the lines
+        before it.
         """
         Consumption = self.env["support.hour.pack.consumption"].sudo()
         Line = self.env["account.analytic.line"].sudo()
         if new_lines is None:
             lines = Line.search([("support_ticket_id", "in", self.ids)], order="date, id")
         else:
-            after = Domain.OR(
-                [("support_ticket_id", "=", ticket_id), ("date", ">", position)]
-                for ticket_id, position in positions.items()
-            )
-            lines = (Line.search(after) | new_lines).sorted(lambda line: (line.date, line.id))
+            lines = (Line.browse(later_ids) | new_lines).sorted(lambda line: (line.date, line.id))
         lines_by_ticket = defaultdict(list)
         for line in lines:
             lines_by_ticket[line.support_ticket_id.id].append(line)
@@ -592,26 +631,21 @@ class SupportTicket(models.Model):
             packs = packs._support_draw_candidates(
                 billable.commercial_partner_id, billable.company_id
             )
-        old_domain = Domain("ticket_id", "in", self.ids)
-        if new_lines is not None:  # the draws of the lines before the positions stay
-            old_domain &= Domain("timesheet_id", "=", False) | Domain(
-                "timesheet_id", "in", lines.ids
-            )
-        old = Consumption.search(old_domain)
+        if new_lines is None:
+            old = Consumption.search([("ticket_id", "in", self.ids)])
+        else:  # the draws of the lines before the positions stay
+            old = Consumption.browse(draw_ids)
         if packs or old:
             (packs | old.pack_id)._lock_for_update()
         # Draws of invoiced lines stay; the others are redone.
         movable = old.filtered(lambda c: not c.timesheet_id.support_invoice_line_id)
-        remaining = {}
-        if packs:
-            used = dict(
-                Consumption._read_group(
-                    [("pack_id", "in", packs.ids), ("id", "not in", movable.ids)],
-                    ["pack_id"],
-                    ["hours:sum"],
-                )
-            )
-            remaining = {pack.id: pack.hours - used.get(pack, 0.0) for pack in packs}
+        # A pack's stored balance is its hours less all its draws. Read with the packs, before
+        # their lock, it is still current: the transaction reads one snapshot, and a draw
+        # committed since then changed the pack's row, so the lock fails (and Odoo retries).
+        redone = defaultdict(float)
+        for consumption in movable:
+            redone[consumption.pack_id.id] += consumption.hours
+        remaining = {pack.id: pack.hours_remaining + redone[pack.id] for pack in packs}
         packs_by_key = defaultdict(list)
         for pack in packs:
             packs_by_key[(pack.partner_id.id, pack.company_id.id)].append(pack)
