@@ -74,6 +74,17 @@ class TestMailIntake(SupportCase):
     def _raw(self, *args, **kwargs):
         return raw_email(*args, to=self.alias_email, **kwargs)
 
+    def _reply(self, body, message_id, in_reply_to, sender=None, subject="Re: Tråd"):
+        """A reply ``<message_id@client.example>`` to ``<in_reply_to@client.example>``, from the
+        maintenance Key User unless ``sender``."""
+        return self._raw(
+            sender or self.maint_key.email,
+            subject,
+            body=body,
+            message_id=f"<{message_id}@client.example>",
+            in_reply_to=f"<{in_reply_to}@client.example>",
+        )
+
     def _process(self, raw):
         return self.env["mail.thread"].message_process("support.ticket", raw)
 
@@ -206,44 +217,20 @@ class TestMailIntake(SupportCase):
         ticket = self._ticket_from(
             self._raw(self.maint_key.email, "Tråd [bug_fix]", message_id="<first@client.example>")
         )
-        self._process(
-            self._raw(
-                self.maint_key.email,
-                "Re: Tråd",
-                body="Mer information",
-                message_id="<second@client.example>",
-                in_reply_to="<first@client.example>",
-            )
-        )
+        self._process(self._reply("Mer information", "second", "first"))
         self.assertEqual(len(self.Ticket.search([("name", "like", "Tråd")])), 1)
         self.assertIn("Mer information", ticket.message_ids[0].body)
         # Resolved, then a reply within the window: reopened and decided afresh.
         ticket.write({"stage_id": self.stage_resolved.id, "outcome": "no_code_error"})
         self.assertEqual(ticket.coverage, "billable")
-        self._process(
-            self._raw(
-                self.maint_key.email,
-                "Re: Tråd",
-                body="Det är inte löst",
-                message_id="<third@client.example>",
-                in_reply_to="<second@client.example>",
-            )
-        )
+        self._process(self._reply("Det är inte löst", "third", "second"))
         self.assertFalse(ticket.is_closed)
         self.assertFalse(ticket.outcome)
         self.assertEqual(ticket.coverage, "covered")
         # Resolved again, and the reply comes after the window: a new request refers to it.
         ticket.write({"stage_id": self.stage_resolved.id, "outcome": "code_error"})
         ticket.date_resolved = fields.Datetime.now() - timedelta(days=8)
-        new = self._ticket_from(
-            self._raw(
-                self.maint_key.email,
-                "Re: Tråd",
-                body="Samma fel igen",
-                message_id="<fourth@client.example>",
-                in_reply_to="<third@client.example>",
-            )
-        )
+        new = self._ticket_from(self._reply("Samma fel igen", "fourth", "third"))
         self.assertTrue(ticket.is_closed)
         self.assertEqual(len(new), 1)
         self.assertEqual(new.parent_ticket_id, ticket)
@@ -257,12 +244,12 @@ class TestMailIntake(SupportCase):
             self._raw(self.maint_key.email, "Hemligt [bug_fix]", message_id="<a1@client.example>")
         )
         new = self._ticket_from(
-            self._raw(
-                self.patch_contact.email,
-                f"Re: {ticket.number} Hemligt",
-                body="Från en annan kund",
-                message_id="<b1@client.example>",
-                in_reply_to="<a1@client.example>",
+            self._reply(
+                "Från en annan kund",
+                "b1",
+                "a1",
+                sender=self.patch_contact.email,
+                subject=f"Re: {ticket.number} Hemligt",
             )
         )
         self.assertEqual(len(new), 1)

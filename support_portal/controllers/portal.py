@@ -231,17 +231,11 @@ class SupportCustomerPortal(CustomerPortal):
         website=True,
     )
     def portal_my_support_ticket_approval(self, ticket_id, decision=None, redirect=None, **kw):
-        ticket = request.env["support.ticket"].browse(ticket_id)
-        try:
-            ticket._portal_set_approval(decision == "approve")
-        except (AccessError, MissingError):
-            return request.redirect("/my")
-        except UserError as error:
-            return request.redirect(
-                f"/my/support/tickets/{ticket_id}?{urlencode({'error': str(error)})}"
-            )
-        target = "/my/support/packs" if redirect == "packs" else f"/my/support/tickets/{ticket_id}"
-        return request.redirect(target)
+        return self._support_ticket_post(
+            ticket_id,
+            lambda ticket: ticket._portal_set_approval(decision == "approve"),
+            "/my/support/packs" if redirect == "packs" else None,
+        )
 
     @http.route(
         ["/my/support/tickets/<int:ticket_id>/<any(close,reopen):action>"],
@@ -252,19 +246,24 @@ class SupportCustomerPortal(CustomerPortal):
     )
     def portal_my_support_ticket_close_reopen(self, ticket_id, action, **kw):
         """The customer closes a request they consider solved, or reopens a resolved one."""
-        ticket = request.env["support.ticket"].browse(ticket_id)
+        return self._support_ticket_post(
+            ticket_id,
+            lambda ticket: (
+                ticket.action_portal_close() if action == "close" else ticket.action_portal_reopen()
+            ),
+        )
+
+    def _support_ticket_post(self, ticket_id, act, target=None):
+        """Run ``act(ticket)`` as the portal user, then go to ``target`` (default: the ticket).
+        A ticket they may not see sends them to /my; a refusal back to the ticket, with why."""
+        page = f"/my/support/tickets/{ticket_id}"
         try:
-            if action == "close":
-                ticket.action_portal_close()
-            else:
-                ticket.action_portal_reopen()
+            act(request.env["support.ticket"].browse(ticket_id))
         except (AccessError, MissingError):
             return request.redirect("/my")
         except UserError as error:
-            return request.redirect(
-                f"/my/support/tickets/{ticket_id}?{urlencode({'error': str(error)})}"
-            )
-        return request.redirect(f"/my/support/tickets/{ticket_id}")
+            return request.redirect(f"{page}?{urlencode({'error': str(error)})}")
+        return request.redirect(target or page)
 
     @http.route(["/my/support/follow"], type="http", auth="user", methods=["POST"], website=True)
     def portal_my_support_follow(self, follow=None, **kw):

@@ -164,21 +164,32 @@ class SupportAgreement(models.Model):
                 todo[(agreement.partner_id, agreement.company_id)].append((agreement, period))
         if lapsed_vals:
             Period.create(lapsed_vals)
-        if not todo:
-            return self.env["account.move"]
-        move_vals = []
-        for (partner, company), items in todo.items():
-            # The customer's document: its texts in the customer's language, whoever runs this.
-            origin = self.with_context(lang=partner.lang).env._("Support agreement fees")
-            vals = partner._prepare_support_invoice_values(company, company.currency_id, origin)
-            vals["invoice_line_ids"] = [
-                fields.Command.create(
+        # The customer's document: its lines in the customer's language, whoever runs this.
+        return self._support_create_fee_moves(
+            {
+                (partner, company): [
                     agreement.with_context(lang=partner.lang)._prepare_support_invoice_line_values(
                         period
                     )
-                )
-                for agreement, period in items
-            ]
+                    for agreement, period in items
+                ]
+                for (partner, company), items in todo.items()
+            }
+        )
+
+    def _support_create_fee_moves(self, lines_by_customer, move_type="out_invoice"):
+        """One fee invoice (or credit note) per customer and company, from the customer's
+        ``_prepare_support_invoice_values`` hook and the given line values
+        (``{(partner, company): [line vals]}``)."""
+        if not lines_by_customer:
+            return self.env["account.move"]
+        move_vals = []
+        for (partner, company), lines in lines_by_customer.items():
+            # The customer's document: its texts in the customer's language, whoever runs this.
+            origin = self.with_context(lang=partner.lang).env._("Support agreement fees")
+            vals = partner._prepare_support_invoice_values(company, company.currency_id, origin)
+            vals["move_type"] = move_type
+            vals["invoice_line_ids"] = [fields.Command.create(line) for line in lines]
             move_vals.append(vals)
         return self.env["account.move"].sudo().create(move_vals)
 
@@ -317,40 +328,40 @@ class SupportAgreement(models.Model):
                 agreement._support_notify_credit(period, undue, draft=True)
                 continue
             todo[(agreement.partner_id, agreement.company_id)].append((period, undue, amount))
-        if not todo:
-            return self.env["account.move"]
-        move_vals = []
-        for (partner, company), items in todo.items():
-            # The customer's document: its texts in the customer's language, whoever runs this.
-            customer_env = self.with_context(lang=partner.lang).env
-            origin = customer_env._("Support agreement fees")
-            vals = partner._prepare_support_invoice_values(company, company.currency_id, origin)
-            vals["move_type"] = "out_refund"
-            vals["invoice_line_ids"] = [
-                fields.Command.create(
-                    {
-                        "product_id": period.agreement_id.type_id.fee_product_id.id,
-                        "name": customer_env._(
-                            "%(agreement)s: credit of %(share)s%% of %(month)s, no longer due",
-                            agreement=period.agreement_id.name,
-                            share=round(undue * 100, 1),
-                            month=period.date_start.strftime("%Y-%m"),
-                        ),
-                        "quantity": 1.0,
-                        "price_unit": amount,
-                        "support_fee_credit_period_id": period.id,
-                        "support_fee_credit_ratio": undue,
-                    }
-                )
-                for period, undue, amount in items
-            ]
-            move_vals.append(vals)
-        credits = self.env["account.move"].sudo().create(move_vals)
+        credits = self._support_create_fee_moves(
+            {
+                (partner, company): [
+                    period.agreement_id.with_context(
+                        lang=partner.lang
+                    )._prepare_support_credit_line_values(period, undue, amount)
+                    for period, undue, amount in items
+                ]
+                for (partner, company), items in todo.items()
+            },
+            move_type="out_refund",
+        )
         for items in todo.values():
             for period, undue, _amount in items:
                 period.credited_ratio += undue
                 period.agreement_id._support_notify_credit(period, undue)
         return credits
+
+    def _prepare_support_credit_line_values(self, period, undue, amount):
+        """Values of the credit note line of the ``undue`` share (``amount``) of a fee month."""
+        self.ensure_one()
+        return {
+            "product_id": self.type_id.fee_product_id.id,
+            "name": self.env._(
+                "%(agreement)s: credit of %(share)s%% of %(month)s, no longer due",
+                agreement=self.name,
+                share=round(undue * 100, 1),
+                month=period.date_start.strftime("%Y-%m"),
+            ),
+            "quantity": 1.0,
+            "price_unit": amount,
+            "support_fee_credit_period_id": period.id,
+            "support_fee_credit_ratio": undue,
+        }
 
     def _support_notify_credit(self, period, undue, draft=False):
         """The account manager gets an activity for fee days no longer due."""

@@ -144,7 +144,7 @@ class SupportInvoiceRun(models.Model):
                 fields.Date.to_date(vals.get("date_from")), fields.Date.to_date(vals.get("date_to"))
             )
         runs = super().create(vals_list)
-        self.env.ref("support_timesheet.ir_cron_support_invoice_run")._trigger()
+        self._support_trigger_processing()
         return runs
 
     def action_view_invoices(self):
@@ -159,22 +159,16 @@ class SupportInvoiceRun(models.Model):
 
     def action_resume(self):
         """Queue a failed run again; it goes on with the customers not invoiced yet."""
-        self.check_access("write")
-        self.env["account.move"]._support_check_invoicing_rights()
-        for run in self:
-            if run.state != "failed":
-                raise UserError(self.env._("Only a failed run can be resumed."))
+        self._support_check_requeue("failed", self.env._("Only a failed run can be resumed."))
         self.sudo().write({"state": "queued", "error": False})
-        self.env.ref("support_timesheet.ir_cron_support_invoice_run")._trigger()
+        self._support_trigger_processing()
         return True
 
     def action_retry_failed(self):
         """Queue the customers a finished run skipped again; the others stay invoiced."""
-        self.check_access("write")
-        self.env["account.move"]._support_check_invoicing_rights()
-        for run in self:
-            if run.state != "done_errors":
-                raise UserError(self.env._("Only a run done with errors has customers to retry."))
+        self._support_check_requeue(
+            "done_errors", self.env._("Only a run done with errors has customers to retry.")
+        )
         for run in self.sudo():
             run.write(
                 {
@@ -185,8 +179,19 @@ class SupportInvoiceRun(models.Model):
                     "error": False,
                 }
             )
-        self.env.ref("support_timesheet.ir_cron_support_invoice_run")._trigger()
+        self._support_trigger_processing()
         return True
+
+    def _support_check_requeue(self, state, message):
+        """Queueing runs again is for accountants with write access, and only from ``state``."""
+        self.check_access("write")
+        self.env["account.move"]._support_check_invoicing_rights()
+        if any(run.state != state for run in self):
+            raise UserError(message)
+
+    @api.model
+    def _support_trigger_processing(self):
+        self.env.ref("support_timesheet.ir_cron_support_invoice_run")._trigger()
 
     # ------------------------------------------------------------------ scheduled job
     @api.model

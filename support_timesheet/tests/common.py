@@ -1,5 +1,8 @@
+from contextlib import closing, contextmanager
+
 from dateutil.relativedelta import relativedelta
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.support_contract.tests.common import SupportFixtureMixin
@@ -104,3 +107,47 @@ class SupportTimesheetCase(SupportTimesheetFixtureMixin, TransactionCase):
                 type_ids,
             )
         )
+
+
+class CommittedFixtureCase(TransactionCase):
+    """Real concurrent transactions. Concurrent transactions only see committed data, so the
+    fixture is committed by a separate cursor (``_env``) and removed at the end; the test's own
+    cursor writes nothing. ``setUp`` fills ``self.day`` and ``self.ids`` (``partner``, and the
+    ``tickets`` and ``employees`` time is logged on and by)."""
+
+    @contextmanager
+    def _env(self, uid=SUPERUSER_ID):
+        """A transaction of its own, committed at the end of the block."""
+        with closing(self.registry.cursor()) as cr:
+            yield api.Environment(cr, uid, {"tracking_disable": True})
+            cr.commit()
+
+    @contextmanager
+    def _two_envs(self):
+        """Two concurrent transactions as the superuser; they commit where the test says."""
+        with closing(self.registry.cursor()) as cr1, closing(self.registry.cursor()) as cr2:
+            yield api.Environment(cr1, SUPERUSER_ID, {}), api.Environment(cr2, SUPERUSER_ID, {})
+
+    def _log(self, env, hours, index=0):
+        """Time on the fixture's ``index``-th ticket by its ``index``-th employee, flushed."""
+        line = env["account.analytic.line"].create(
+            {
+                "support_ticket_id": self.ids["tickets"][index],
+                "employee_id": self.ids["employees"][index],
+                "unit_amount": hours,
+                "date": self.day,
+                "name": "Concurrent work",
+            }
+        )
+        env.flush_all()
+        return line
+
+    def _invoice(self, env):
+        """The fixture customer's support time of ``self.day``'s month invoiced, flushed."""
+        moves = env["support.invoice.create"]._create_invoices_for(
+            env["res.partner"].browse(self.ids["partner"]),
+            self.day,
+            self.day + relativedelta(months=1, days=-1),
+        )
+        env.flush_all()
+        return moves

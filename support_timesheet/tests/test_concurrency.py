@@ -1,28 +1,26 @@
-from contextlib import closing
-
 from dateutil.relativedelta import relativedelta
 from psycopg2 import errors
 
-from odoo import SUPERUSER_ID, api, fields
-from odoo.tests import TransactionCase, tagged
+from odoo import fields
+from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from .common import CommittedFixtureCase
 
 REMAINING = "SELECT hours_remaining FROM support_hour_pack WHERE id = %s"
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrency(TransactionCase):
+class TestConcurrency(CommittedFixtureCase):
     """Two real transactions on the last hours of a pack and on the same invoicing run.
 
-    The fixture is committed by a separate cursor (and removed at the end), because concurrent
-    transactions only see committed data. The test's own cursor writes nothing.
+    The fixture is committed by a separate cursor and removed at the end (CommittedFixtureCase).
     """
 
     def setUp(self):
         super().setUp()
         self.ids = {}
-        with closing(self.registry.cursor()) as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+        with self._env() as env:
             company = env.ref("base.main_company")
             today = fields.Date.context_today(env.user)
             self.day = today.replace(day=1)
@@ -60,7 +58,6 @@ class TestConcurrency(TransactionCase):
                     "company_id": company.id,
                 }
             )
-            cr.commit()
             self.ids = {
                 "partner": partner.id,
                 "contact": contact.id,
@@ -72,8 +69,7 @@ class TestConcurrency(TransactionCase):
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with closing(self.registry.cursor()) as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+        with self._env() as env:
             tickets = env["support.ticket"].browse(self.ids["tickets"])
             lines = env["account.analytic.line"].search([("support_ticket_id", "in", tickets.ids)])
             moves = lines.support_invoice_line_id.move_id
@@ -88,44 +84,20 @@ class TestConcurrency(TransactionCase):
             accounts.unlink()
             env["hr.employee"].browse(self.ids["employees"]).unlink()
             env["res.partner"].browse([self.ids["contact"], self.ids["partner"]]).unlink()
-            cr.commit()
-
-    def _log(self, env, index, hours):
-        line = env["account.analytic.line"].create(
-            {
-                "support_ticket_id": self.ids["tickets"][index],
-                "employee_id": self.ids["employees"][index],
-                "unit_amount": hours,
-                "date": self.day,
-                "name": "Last hours",
-            }
-        )
-        env.flush_all()
-        return line
-
-    def _invoice(self, env):
-        moves = env["support.invoice.create"]._create_invoices_for(
-            env["res.partner"].browse(self.ids["partner"]),
-            self.day,
-            self.day + relativedelta(months=1, days=-1),
-        )
-        env.flush_all()
-        return moves
 
     @mute_logger("odoo.sql_db")
     def test_last_hours_of_a_pack(self):
-        with closing(self.registry.cursor()) as cr1, closing(self.registry.cursor()) as cr2:
-            env1 = api.Environment(cr1, SUPERUSER_ID, {})
-            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+        with self._two_envs() as (env1, env2):
+            cr1, cr2 = env1.cr, env2.cr
             # Both consultants log 1.5 h at the same moment on a 2 h pack.
-            line1 = self._log(env1, 0, 1.5)
+            line1 = self._log(env1, 1.5)
             self.assertEqual(line1.support_pack_hours, 1.5)
             with self.assertRaises(errors.LockNotAvailable):
-                self._log(env2, 1, 1.5)
+                self._log(env2, 1.5, index=1)
             cr2.rollback()
             cr1.commit()
             # The retry (as Odoo's RPC layer does) sees the first consultant's draw.
-            line2 = self._log(env2, 1, 1.5)
+            line2 = self._log(env2, 1.5, index=1)
             self.assertEqual(line2.support_pack_hours, 0.5)
             self.assertEqual(line2.support_billed_hours, 1.0)
             self.assertEqual(line2.support_billing_status, "to_invoice")
@@ -143,18 +115,17 @@ class TestConcurrency(TransactionCase):
 
     @mute_logger("odoo.sql_db")
     def test_snapshot_before_other_commit(self):
-        with closing(self.registry.cursor()) as cr1, closing(self.registry.cursor()) as cr2:
-            env1 = api.Environment(cr1, SUPERUSER_ID, {})
-            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+        with self._two_envs() as (env1, env2):
+            cr1, cr2 = env1.cr, env2.cr
             # cr2's snapshot is taken before cr1 draws the pack and commits.
             cr2.execute(REMAINING, [self.ids["pack"]])
             self.assertEqual(cr2.fetchone()[0], 2.0)
-            self._log(env1, 0, 1.5)
+            self._log(env1, 1.5)
             cr1.commit()
             with self.assertRaises(errors.SerializationFailure):
-                self._log(env2, 1, 1.5)
+                self._log(env2, 1.5, index=1)
             cr2.rollback()
-            line2 = self._log(env2, 1, 1.5)
+            line2 = self._log(env2, 1.5, index=1)
             self.assertEqual(line2.support_pack_hours, 0.5)
             cr2.commit()
             cr1.execute(REMAINING, [self.ids["pack"]])
@@ -162,15 +133,12 @@ class TestConcurrency(TransactionCase):
 
     @mute_logger("odoo.sql_db")
     def test_double_invoicing_run(self):
-        with closing(self.registry.cursor()) as cr0:
-            env0 = api.Environment(cr0, SUPERUSER_ID, {})
+        with self._env() as env0:
             # 2 h from the pack, 3 h to invoice
-            self._log(env0, 0, 2.0)
-            self._log(env0, 1, 3.0)
-            cr0.commit()
-        with closing(self.registry.cursor()) as cr1, closing(self.registry.cursor()) as cr2:
-            env1 = api.Environment(cr1, SUPERUSER_ID, {})
-            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            self._log(env0, 2.0)
+            self._log(env0, 3.0, index=1)
+        with self._two_envs() as (env1, env2):
+            cr1, cr2 = env1.cr, env2.cr
             cr2.execute("SELECT 1")  # cr2's snapshot predates cr1's commit
             moves = self._invoice(env1)
             self.assertEqual(len(moves), 1)

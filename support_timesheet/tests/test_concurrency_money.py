@@ -1,18 +1,17 @@
-from contextlib import closing, contextmanager
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from psycopg2 import errors
 
-from odoo import SUPERUSER_ID, api, fields
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo import fields
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from .common import CommittedFixtureCase
 
-class MoneyConcurrencyCase(TransactionCase):
+
+class MoneyConcurrencyCase(CommittedFixtureCase):
     """A cost-control-ready customer with a Key User (also a portal user), a patch agreement
-    with a fee, a billable ticket. As in test_concurrency, the fixture is committed by a
-    separate cursor and removed at the end; the test's own cursor writes nothing."""
+    with a fee, a billable ticket, committed by a separate cursor and removed at the end."""
 
     def setUp(self):
         super().setUp()
@@ -65,14 +64,10 @@ class MoneyConcurrencyCase(TransactionCase):
                 "project": project.id,
                 "employee": employee.id,
                 "ticket": ticket.id,
+                "tickets": ticket.ids,
+                "employees": employee.ids,
             }
         self.addCleanup(self._cleanup)
-
-    @contextmanager
-    def _env(self, uid=SUPERUSER_ID):
-        with closing(self.registry.cursor()) as cr:
-            yield api.Environment(cr, uid, {"tracking_disable": True})
-            cr.commit()
 
     def _cleanup(self):
         with self._env() as env:
@@ -106,28 +101,6 @@ class MoneyConcurrencyCase(TransactionCase):
             env["res.users"].browse(self.ids["portal"]).unlink()
             env["res.partner"].browse([self.ids["key"], self.ids["partner"]]).unlink()
 
-    def _log(self, env, hours):
-        line = env["account.analytic.line"].create(
-            {
-                "support_ticket_id": self.ids["ticket"],
-                "employee_id": self.ids["employee"],
-                "unit_amount": hours,
-                "date": self.day,
-                "name": "Concurrent work",
-            }
-        )
-        env.flush_all()
-        return line
-
-    def _invoice(self, env):
-        moves = env["support.invoice.create"]._create_invoices_for(
-            env["res.partner"].browse(self.ids["partner"]),
-            self.day,
-            self.day + relativedelta(months=1, days=-1),
-        )
-        env.flush_all()
-        return moves
-
 
 @tagged("post_install", "-at_install")
 class TestConcurrencyMoney(MoneyConcurrencyCase):
@@ -149,9 +122,8 @@ class TestConcurrencyMoney(MoneyConcurrencyCase):
             )
             refund_id = reversal.refund_moves()["res_id"]
             self._log(env, 2.0)  # new time, to invoice
-        with closing(self.registry.cursor()) as cr1, closing(self.registry.cursor()) as cr2:
-            env1 = api.Environment(cr1, SUPERUSER_ID, {})
-            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+        with self._two_envs() as (env1, env2):
+            cr1, cr2 = env1.cr, env2.cr
             # The accountant invoices the new time; meanwhile another posts the credit note.
             new = self._invoice(env1)
             self.assertEqual(new.invoice_line_ids.quantity, 2.0)
@@ -181,9 +153,8 @@ class TestConcurrencyMoney(MoneyConcurrencyCase):
     @mute_logger("odoo.sql_db")
     def test_fee_run_and_manual_fee_invoice(self):
         until = date(2026, 4, 30)
-        with closing(self.registry.cursor()) as cr1, closing(self.registry.cursor()) as cr2:
-            env1 = api.Environment(cr1, SUPERUSER_ID, {})
-            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+        with self._two_envs() as (env1, env2):
+            cr1, cr2 = env1.cr, env2.cr
             agreement1 = env1["support.agreement"].browse(self.ids["agreement"])
             agreement2 = env2["support.agreement"].browse(self.ids["agreement"])
             cr2.execute("SELECT 1")  # cr2's snapshot predates cr1's commit
