@@ -26,9 +26,10 @@ class SupportFixtureMixin:
 
     @classmethod
     def _user(cls, login, groups, **vals):
-        """A user of the fixture's company and time zone (so that its today is the fixture's)."""
-        vals = {"tz": cls.env.user.tz, **vals}
-        return new_test_user(cls.env, login=login, groups=groups, company_id=cls.company.id, **vals)
+        """A user of the fixture's time zone (so that its today is the fixture's whatever the
+        hour) and, unless ``vals`` say otherwise, of its company. Every test user is made here."""
+        vals = {"tz": cls.env.user.tz, "company_id": cls.company.id, **vals}
+        return new_test_user(cls.env, login=login, groups=groups, **vals)
 
     @classmethod
     def _customer(cls, name, **vals):

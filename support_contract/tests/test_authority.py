@@ -1,6 +1,6 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import call_kw
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import SupportCase
 
@@ -13,12 +13,10 @@ class TestAuthority(SupportCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.ticket = cls._ticket(cls.contact[cls.cust_maint], cls.cat["key_user_advice"])
-        cls.portal = new_test_user(
-            cls.env,
-            login="sc_portal",
-            groups="base.group_portal",
+        cls.portal = cls._user(
+            "sc_portal",
+            "base.group_portal",
             partner_id=cls.maint_key.id,
-            company_id=cls.company.id,
         )
 
     def _decision(self, ticket):
@@ -148,10 +146,9 @@ class TestAuthority(SupportCase):
 
     def test_actions_check_the_starting_record(self):
         other_company = self.env["res.company"].create({"name": "Främmande AB"})
-        stranger = new_test_user(
-            self.env,
-            login="sc_stranger",
-            groups="support_contract.group_support_manager",
+        stranger = self._user(
+            "sc_stranger",
+            "support_contract.group_support_manager",
             company_id=other_company.id,
             company_ids=[(6, 0, other_company.ids)],
         )

@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import SupportCase
 
@@ -10,10 +10,9 @@ class TestSecurity(SupportCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.other_company = cls.env["res.company"].create({"name": "Annat Bolag AB"})
-        cls.other_user = new_test_user(
-            cls.env,
-            login="sc_other_company",
-            groups="support_contract.group_support_manager",
+        cls.other_user = cls._user(
+            "sc_other_company",
+            "support_contract.group_support_manager",
             company_id=cls.other_company.id,
             company_ids=[(6, 0, cls.other_company.ids)],
         )

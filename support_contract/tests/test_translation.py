@@ -50,6 +50,7 @@ class TestTranslation(TransactionCase):
                 login=f"reason_{lang}",
                 groups="support_contract.group_support_user",
                 lang=lang,
+                tz=self.env.user.tz,
             )
             for lang in ("sv_SE", "en_US")
         }

@@ -9,11 +9,18 @@ class TestSupportDashboard(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.dashboard = cls.env.ref("support_dashboard.spreadsheet_dashboard_support")
+        # Users of the superuser's time zone: "this month" is the demo data's whatever the hour.
         cls.manager = new_test_user(
-            cls.env, login="sd_manager", groups="support_contract.group_support_manager"
+            cls.env,
+            login="sd_manager",
+            groups="support_contract.group_support_manager",
+            tz=cls.env.user.tz,
         )
         cls.consultant = new_test_user(
-            cls.env, login="sd_consultant", groups="support_contract.group_support_user"
+            cls.env,
+            login="sd_consultant",
+            groups="support_contract.group_support_user",
+            tz=cls.env.user.tz,
         )
 
     def _snapshot(self, login):

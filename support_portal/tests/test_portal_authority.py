@@ -2,7 +2,7 @@ import xmlrpc.client
 
 from odoo.exceptions import AccessError
 from odoo.service.model import call_kw
-from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
@@ -58,11 +58,9 @@ class TestPortalAuthority(SupportPortalFixture, TransactionCase):
         with self.assertRaises(AccessError):
             as_portal.read(["note"])
         self.assertNotIn("note", as_portal.fields_get())
-        consultant = new_test_user(
-            self.env,
-            login="sp_consultant",
-            groups="support_contract.group_support_user",
-            company_id=self.company.id,
+        consultant = self._user(
+            "sp_consultant",
+            "support_contract.group_support_user",
         )
         self.assertIn("late paying", self.agr_a_maint.with_user(consultant).note)
 
@@ -92,11 +90,9 @@ class TestPortalAuthority(SupportPortalFixture, TransactionCase):
 
     def test_portal_cannot_forge_acceptance_or_decision(self):
         # Not even staff can write what the requester accepted in the portal.
-        consultant = new_test_user(
-            self.env,
-            login="sp_consultant2",
-            groups="support_contract.group_support_user",
-            company_id=self.company.id,
+        consultant = self._user(
+            "sp_consultant2",
+            "support_contract.group_support_user",
         )
         with self.assertRaises(AccessError):
             self.ticket_user_a.with_user(consultant).write(
@@ -146,12 +142,10 @@ class TestPortalAuthorityHttp(SupportPortalFixture, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_portal_fixture()
-        cls.consultant = new_test_user(
-            cls.env,
-            login="sp_rpc_consultant",
+        cls.consultant = cls._user(
+            "sp_rpc_consultant",
+            "support_contract.group_support_user",
             password="sp_rpc_consultant-pw",
-            groups="support_contract.group_support_user",
-            company_id=cls.company.id,
         )
 
     def _json_call(self, model, method, args, kwargs=None):

@@ -1,4 +1,4 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import SupportPortalFixture
 
@@ -15,14 +15,12 @@ class TestPortalTour(SupportPortalFixture, HttpCase):
             contact = cls.env["res.partner"].create(
                 {"name": "Petra Portal", "parent_id": cls.cust_b.id, "email": "p@b.example.com"}
             )
-            cls.portal2 = new_test_user(
-                cls.env,
-                login="portal2",
+            cls.portal2 = cls._user(
+                "portal2",
+                "base.group_portal",
                 name=contact.name,
                 password="portal2",
-                groups="base.group_portal",
                 partner_id=contact.id,
-                company_id=cls.company.id,
             )
 
     def test_new_billable_request_tour(self):

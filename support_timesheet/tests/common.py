@@ -3,7 +3,7 @@ from contextlib import closing, contextmanager
 from dateutil.relativedelta import relativedelta
 
 from odoo import SUPERUSER_ID, api
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import TransactionCase
 
 from odoo.addons.support_contract.tests.common import SupportFixtureMixin
 
@@ -88,10 +88,9 @@ class SupportTimesheetCase(SupportTimesheetFixtureMixin, TransactionCase):
     def _other_company_user(self, login, groups):
         """A user of a new company only, for the multi-company record rules."""
         company = self.env["res.company"].create({"name": f"Bolag {login}"})
-        return new_test_user(
-            self.env,
-            login=login,
-            groups=groups,
+        return self._user(
+            login,
+            groups,
             company_id=company.id,
             company_ids=[(6, 0, company.ids)],
         )

@@ -1,6 +1,6 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import call_kw
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from .common import SupportTimesheetCase
 
@@ -12,11 +12,9 @@ class TestAuthority(SupportTimesheetCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env,
-            login="st_manager",
-            groups="support_contract.group_support_manager,base.group_partner_manager",
-            company_id=cls.company.id,
+        cls.manager = cls._user(
+            "st_manager",
+            "support_contract.group_support_manager,base.group_partner_manager",
         )
         cls.env["hr.employee"].create({"name": "Manager", "user_id": cls.manager.id})
         cls.key_a = cls.env["res.partner"].create({"name": "Kim Key", "parent_id": cls.cust_a.id})
@@ -235,11 +233,9 @@ class TestAuthority(SupportTimesheetCase):
     def test_cost_control_is_a_managers_setting(self):
         ticket, line = self._held_ticket()
         # A consultant who may edit contacts
-        editor = new_test_user(
-            self.env,
-            login="st_contact_editor",
-            groups="support_contract.group_support_user,base.group_partner_manager",
-            company_id=self.company.id,
+        editor = self._user(
+            "st_contact_editor",
+            "support_contract.group_support_user,base.group_partner_manager",
         )
         for user in (editor, self.accountant):
             with self.subTest(user=user.login), self.assertRaises(AccessError):

@@ -19,6 +19,7 @@ class TestBooks(TransactionCase):
                 env,
                 login=f"{role}_{company.id}",
                 groups=groups,
+                tz=self.env.user.tz,
                 company_id=company.id,
                 company_ids=[(6, 0, company.ids)],
             )

@@ -29,6 +29,7 @@ class MoneyConcurrencyCase(CommittedFixtureCase):
                 groups="base.group_portal",
                 partner_id=key.id,
                 company_id=company.id,
+                tz=env.user.tz,
             )
             agreement = env["support.agreement"].create(
                 {

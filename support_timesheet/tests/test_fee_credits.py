@@ -3,7 +3,7 @@ from datetime import date
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import SupportTimesheetCase
 
@@ -15,11 +15,9 @@ class TestFeeCredits(SupportTimesheetCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env,
-            login="st_fee_manager",
-            groups="support_contract.group_support_manager",
-            company_id=cls.company.id,
+        cls.manager = cls._user(
+            "st_fee_manager",
+            "support_contract.group_support_manager",
         )
         cls.customer = cls.env["res.partner"].create({"name": "Avgiftskund AB", "is_company": True})
 

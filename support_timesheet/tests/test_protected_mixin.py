@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import SupportTimesheetCase
 
@@ -18,11 +18,9 @@ class TestProtectedMixin(SupportTimesheetCase):
         cls.manager = cls._user(
             "st_pm_manager", "support_contract.group_support_manager,base.group_partner_manager"
         )
-        cls.editor = new_test_user(
-            cls.env,
-            login="st_pm_editor",
-            groups="support_contract.group_support_user,base.group_partner_manager",
-            company_id=cls.company.id,
+        cls.editor = cls._user(
+            "st_pm_editor",
+            "support_contract.group_support_user,base.group_partner_manager",
         )
         cls.ticket = cls._ticket(cls.contact_b)
         cls.line = cls._log(cls.ticket, 1.0)

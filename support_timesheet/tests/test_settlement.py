@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import SupportTimesheetCase
 
@@ -12,11 +12,9 @@ class TestSettlement(SupportTimesheetCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env,
-            login="st_settle_manager",
-            groups="support_contract.group_support_manager",
-            company_id=cls.company.id,
+        cls.manager = cls._user(
+            "st_settle_manager",
+            "support_contract.group_support_manager",
         )
 
     def _leaks(self, tickets):

@@ -3,7 +3,7 @@ import io
 from dateutil.relativedelta import relativedelta
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools.pdf import PdfReader
 
 from .common import SupportTimesheetCase
@@ -42,9 +42,7 @@ class TestStatement(SupportTimesheetCase):
         # Another customer's work of the same month.
         other = cls._ticket(cls.contact_b, name="Secret project of Kund B", request_date=day)
         cls._log(other, 1.0, date=day)
-        cls.manager = new_test_user(
-            cls.env, login="st_stmt_manager", groups="support_contract.group_support_manager"
-        )
+        cls.manager = cls._user("st_stmt_manager", "support_contract.group_support_manager")
 
     def _issue(self, user=None, **context):
         wizard = (
