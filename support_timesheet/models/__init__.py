@@ -11,6 +11,9 @@ from . import support_hour_pack_consumption
 from . import support_agreement_fee_period
 from . import support_agreement
 from . import support_ticket
+from . import support_ticket_approval
+from . import support_ticket_billing
+from . import support_ticket_invoicing
 from . import account_analytic_line
 from . import account_move
 from . import account_move_line
