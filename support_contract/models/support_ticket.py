@@ -12,6 +12,7 @@ OUTCOMES = [
     ("other", "Other"),
 ]
 COVERAGES = [("covered", "Covered"), ("billable", "Billable")]
+PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
 # Outcomes after which an included (or Key User) category is charged: "analysis of your
 # process, data or use of the system where no code error is identified" is always charged.
 CHARGED_OUTCOMES = ("no_code_error", "user_error")
@@ -96,9 +97,7 @@ class SupportTicket(models.Model):
     )
     is_closed = fields.Boolean(related="stage_id.is_closed", store=True)
     is_cancelled = fields.Boolean(related="stage_id.is_cancelled", store=True)
-    priority = fields.Selection(
-        [("0", "Normal"), ("1", "High"), ("2", "Urgent")], default="0", index=True
-    )
+    priority = fields.Selection(PRIORITIES, default="0", index=True)
     outcome = fields.Selection(
         OUTCOMES,
         tracking=True,

@@ -6,3 +6,4 @@ from . import test_translation
 from . import test_demo
 from . import test_authority
 from . import test_mail_intake
+from . import test_sla

@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
 
@@ -69,3 +70,33 @@ class TestDemo(TransactionCase):
         self.assertEqual(maja.activity_ids.user_id, ref("support_contract.user_consultant"))
         self.assertFalse(eva.user_id)
         self.assertEqual(eva.activity_ids.user_id, ref("base.user_admin"))
+
+    def test_service_levels(self):
+        """The demo company counts business hours in Swedish time with the Swedish holidays,
+        and its tickets have the policy of their agreement."""
+        ref = self.env.ref
+        calendar = ref("support_contract.company_cloudworkz").resource_calendar_id
+        self.assertEqual(calendar.tz, "Europe/Stockholm")
+        year = fields.Date.today().year
+        names = set(
+            self.env["resource.calendar.leaves"]
+            .search(
+                [
+                    ("calendar_id", "=", calendar.id),
+                    ("resource_id", "=", False),
+                    ("date_from", ">=", f"{year}-01-01"),
+                    ("date_from", "<", f"{year + 2}-01-01"),
+                ]
+            )
+            .mapped(lambda leave: (leave.date_to.year, leave.name))
+        )
+        for name in ("Christmas Eve (Julafton)", "Midsummer Eve (Midsommarafton)"):
+            self.assertIn((year, name), names)
+            self.assertIn((year + 1, name), names)
+        self.assertTrue(ref("support_contract.stage_waiting").is_sla_paused)
+        maint = ref("support_contract.ticket_maint_bug")
+        self.assertEqual(maint.sla_type_id, ref("support_contract.agreement_type_maintenance"))
+        self.assertEqual(maint.sla_policy_id.type_id, maint.sla_type_id)
+        self.assertTrue(maint.sla_response_deadline)
+        ondemand = ref("support_contract.ticket_ondemand_bug")
+        self.assertEqual(ondemand.sla_policy_id, ref("support_contract.sla_policy_on_demand"))
