@@ -375,6 +375,11 @@ class SupportTicket(models.Model):
         extra_invoiced = max(self.hours_invoiced - totals["invoiced_lines"], 0.0)
         # An invoiced minimum larger than needed now settles later lines (_support_minimum_credit)
         extra_pending = max(extra_total - extra_invoiced, 0.0)
+        # Invoice quantities have fewer decimals than the billed hours (e.g. three lines of ten
+        # minutes billed 0.1667 h each and invoiced 0.5 h in all): what is left below the
+        # invoice's precision is already on the invoice, not a 0.00 h line of the next run.
+        if float_is_zero(extra_pending, precision_digits=self._support_quantity_digits()):
+            extra_pending = 0.0
         extra_draws = []
         if (
             self.coverage != "covered"

@@ -88,6 +88,21 @@ class SupportTicket(models.Model):
         return tickets.filtered(lambda t: date_from <= last[t] <= date_to)
 
     @api.model
+    def _support_quantity_digits(self):
+        """Decimals of an invoice line's quantity (Odoo's *Product Unit* precision)."""
+        return self.env["account.move.line"]._fields["quantity"].get_digits(self.env)[1]
+
+    def _support_invoice_quantity(self, hours):
+        """Hours on the ticket's next invoice line: `hours` of its lines to invoice, plus its
+        per-request minimum or rounding not billed yet, at the invoice's precision. A ticket
+        whose quantity is not positive gets no line (its time waits for the next one)."""
+        self.ensure_one()
+        return float_round(
+            max(hours + self.hours_extra_to_invoice, 0.0),
+            precision_digits=self._support_quantity_digits(),
+        )
+
+    @api.model
     def _support_create_invoices(self, partners, date_from, date_to, type_ids=None):
         """Draft customer invoices for the billable support time of a period.
 
@@ -116,6 +131,8 @@ class SupportTicket(models.Model):
         groups += [
             (ticket.company_id, ticket.commercial_partner_id, ticket, 0.0, []) for ticket in extra
         ]
+        # Only tickets with hours to bill: never a line of zero hours, nor an invoice of them.
+        groups = [group for group in groups if group[2].sudo()._support_invoice_quantity(group[3])]
         if not groups:
             return self.env["account.move"]
         line_ids = [line_id for *_keys, _hours, ids in groups for line_id in ids]
@@ -148,7 +165,6 @@ class SupportTicket(models.Model):
     def _support_create_invoice_batch(self, invoices, date_from, date_to):
         """Create, link and re-bill one batch of ``[((company, partner), [(ticket, hours,
         timesheet ids)])]``, then empty the caches: a large run holds one batch in memory."""
-        quantity_digits = self.env["account.move.line"]._fields["quantity"].get_digits(self.env)[1]
         tickets = self.sudo().browse(
             [ticket.id for _key, items in invoices for ticket, _hours, _ids in items]
         )
@@ -172,10 +188,7 @@ class SupportTicket(models.Model):
             for ticket, hours, _ids in items:
                 ticket = ticket.with_prefetch(tickets._prefetch_ids)
                 price, currency = prices[company][(partner.id, products[ticket.id].id)]
-                quantity = float_round(
-                    max(hours + ticket.hours_extra_to_invoice, 0.0),
-                    precision_digits=quantity_digits,
-                )
+                quantity = ticket._support_invoice_quantity(hours)
                 lines.append(
                     fields.Command.create(
                         ticket._prepare_support_invoice_line_values(quantity, price, currency)
