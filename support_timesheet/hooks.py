@@ -6,6 +6,3 @@ def post_init_hook(env):
     month = fields.Date.context_today(env.user).replace(day=1)
     for agreement in env["support.agreement"].search([("fee_period_ids", "=", False)]):
         agreement.fee_date_from = max(agreement.date_start, month)
-    # Companies whose chart was loaded before: the products get its tax and account for services.
-    companies = env["res.company"].search([("chart_template", "!=", False)])
-    env["account.chart.template"]._support_apply_product_defaults(companies)

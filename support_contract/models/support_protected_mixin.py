@@ -65,11 +65,15 @@ class SupportProtectedMixin(models.AbstractModel):
         ``write``: a value equal to the current one of every record is let through (clients that
         send unchanged fields); ``create``: an empty value or the field's default is.
         """
-        if self._support_may_write_protected():
-            return
         protected = self._support_protected_fields()
         if not create:
             protected |= self._support_create_only_fields()
+        # Most writes (a partner's phone, an invoice's date) touch no protected field: they
+        # cost a set intersection, nothing more (who the user is is asked only when needed).
+        if not any(protected & vals.keys() for vals in vals_list):
+            return
+        if self._support_may_write_protected():
+            return
         model = self.browse()
         for vals in vals_list:
             refused = []
@@ -96,9 +100,10 @@ class SupportProtectedMixin(models.AbstractModel):
         """Defaults of protected fields come from the field only, never from the context or
         from user defaults (``default_<field>`` keys, ``ir.default``)."""
         defaults = super().default_get(fields)
-        if self._support_may_write_protected():
+        protected = self._support_protected_fields() & set(defaults)
+        if not protected or self._support_may_write_protected():
             return defaults
-        for fname in self._support_protected_fields() & set(defaults):
+        for fname in protected:
             field = self._fields[fname]
             if field.default:
                 defaults[fname] = field.convert_to_write(field.default(self), self)

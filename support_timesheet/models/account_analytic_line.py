@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import float_is_zero
+from odoo.tools import SQL, float_is_zero
 
 BILLING_STATUSES = [
     ("covered", "Covered"),
@@ -26,14 +26,19 @@ SETTLED_STATUSES = (
     "within_minimum",
     "written_off",
 )
-# Fields only the billing engine writes: allowed on invoiced lines.
-SYSTEM_FIELDS = {
-    "support_billing_status",
-    "support_billed_hours",
-    "support_pack_hours",
-    "support_minimum_hours",
-    "support_invoice_line_id",
-    "amount",
+# The fields of an invoiced line that stay as invoiced: the work billed and what the customer
+# reads of it in the portal (its description, who did it, when, on which request). Other fields
+# (costs, validation, analytic plans of other timesheet modules) remain writable, as in
+# sale_timesheet's `_check_can_write`.
+INVOICED_FIELDS = {
+    "unit_amount",
+    "date",
+    "name",
+    "support_ticket_id",
+    "employee_id",
+    "user_id",
+    "project_id",
+    "task_id",
 }
 
 
@@ -169,9 +174,7 @@ class AccountAnalyticLine(models.Model):
             )
             for draw in self.support_consumption_ids.sorted("id")
         ]
-        parts += self._support_hourly_reason(
-            status, self.unit_amount - self.support_pack_hours - within
-        )
+        parts += self._support_hourly_reason(status, self._support_hours_beyond_packs())
         sentences = [
             self.env._(
                 "Billable: %(reason)s", reason=ticket.coverage_reason or self.env._("no coverage")
@@ -240,6 +243,41 @@ class AccountAnalyticLine(models.Model):
                 )
             ]
         return []
+
+    # ------------------------------------------------------------------ held hours
+    # The one home of the held-hours formula: the engine's totals (Python and its incremental
+    # query), the statement and the line's reason read it here.
+    def _support_hours_beyond_packs(self, vals=None):
+        """The line's hours beyond its pack draws and a per-request minimum already invoiced
+        (held, refused or written off as a whole); `vals`: billing values to read instead of
+        the line's stored ones (the engine's, before it writes them)."""
+        self.ensure_one()
+        vals = self if vals is None else vals
+        return self.unit_amount - vals["support_pack_hours"] - vals["support_minimum_hours"]
+
+    def _support_held_hours(self, vals=None):
+        """The line's hours awaiting the customer's approval (see
+        ``_support_hours_beyond_packs``; `_support_held_hours_sql` is its SQL)."""
+        self.ensure_one()
+        vals = self if vals is None else vals
+        if vals["support_billing_status"] != "held":
+            return 0.0
+        return self._support_hours_beyond_packs(vals)
+
+    @api.model
+    def _support_held_hours_sql(self, alias):
+        """`_support_held_hours` as an SQL expression over the table aliased `alias`."""
+
+        def column(fname):
+            return SQL.identifier(alias, fname)
+
+        return SQL(
+            "CASE WHEN %s = 'held' THEN %s - COALESCE(%s, 0) - COALESCE(%s, 0) ELSE 0 END",
+            column("support_billing_status"),
+            column("unit_amount"),
+            column("support_pack_hours"),
+            column("support_minimum_hours"),
+        )
 
     @api.depends("support_billing_status")
     def _compute_support_is_settled(self):
@@ -363,11 +401,16 @@ class AccountAnalyticLine(models.Model):
         lines.support_ticket_id._support_bill_new_lines(lines)
         return lines
 
+    def _check_can_write(self, values):
+        """Invoiced time is locked: the fields that matter (INVOICED_FIELDS) stay as invoiced
+        until the invoice is cancelled or credited (hr_timesheet's write calls this)."""
+        if INVOICED_FIELDS & set(values) and not self._support_is_engine_write():
+            self._support_check_not_invoiced()
+        return super()._check_can_write(values)
+
     def write(self, vals):
         if self._support_is_engine_write():
             return super().write(vals)
-        if set(vals) - SYSTEM_FIELDS:
-            self._support_check_not_invoiced()
         if vals.get("support_ticket_id"):
             ticket = self.env["support.ticket"].browse(vals["support_ticket_id"])
             self._support_check_ticket_open(ticket)
@@ -392,10 +435,15 @@ class AccountAnalyticLine(models.Model):
             (old_tickets | self.support_ticket_id)._support_recompute_billing()
         return res
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_support_invoiced(self):
         self._support_check_not_invoiced(delete=True)
+
+    def unlink(self):
         tickets = self.support_ticket_id
-        self.support_consumption_ids.sudo().unlink()
+        # (The draws of invoiced lines stay: deleting those lines is refused.)
+        open_lines = self.filtered(lambda line: not line.support_invoice_line_id)
+        open_lines.sudo().support_consumption_ids.unlink()
         res = super().unlink()
         tickets.exists()._support_recompute_billing()
         return res

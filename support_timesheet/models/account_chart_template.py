@@ -1,49 +1,36 @@
-from odoo import Command, models
+from odoo import Command, api, models
 
 
 class AccountChartTemplate(models.AbstractModel):
     _inherit = "account.chart.template"
 
-    def _support_product_defaults(self, template_code):
-        """Sales tax and income account (chart xml ids) of the suite's products, by chart.
-
-        Hours, packs and fees are services. A chart not listed here (nor a parent of it) leaves
-        Odoo's defaults: the company's sales tax and its income account. Extend to add a chart.
-        """
-        defaults = {"se": {"tax": "sale_tax_25_services", "account": "a30012"}}
-        for code in self._get_parent_template(template_code) if template_code else []:
-            if code in defaults:
-                return defaults[code]
-        return {}
-
-    def _support_apply_product_defaults(self, companies):
-        """Give the products the suite seeds their chart's tax and account in each company."""
-        products = (
+    @api.model
+    def _support_use_books(self, company, tax_ref, account_ref):
+        """Bill the suite's products in `company` with the sales tax `tax_ref` and the income
+        account `account_ref` of the company's chart (chart xml ids, given by data: the demo
+        gives the Swedish company its VAT and account for services). The code names no chart:
+        without these, the products keep Odoo's defaults (the company's sales tax and income
+        account), and a chart without them changes nothing."""
+        chart = self.with_company(company)
+        tax = chart.ref(tax_ref, raise_if_not_found=False)
+        account = chart.ref(account_ref, raise_if_not_found=False)
+        data = (
             self.env["ir.model.data"]
             .sudo()
             .search([("module", "=", "support_timesheet"), ("model", "=", "product.product")])
         )
-        products = self.env["product.product"].sudo().browse(products.mapped("res_id")).exists()
-        for company in companies:
-            defaults = self._support_product_defaults(company.chart_template)
-            if not products or not defaults:
-                continue
-            chart = self.with_company(company)
-            tax = chart.ref(defaults["tax"], raise_if_not_found=False)
-            account = chart.ref(defaults["account"], raise_if_not_found=False)
-            if tax:
-                others = (
-                    self.env["account.tax"]
-                    .sudo()
-                    .search([("company_id", "=", company.id), ("type_tax_use", "=", "sale")])
-                )
-                products.write(
-                    {"taxes_id": [Command.unlink(t) for t in others.ids] + [Command.link(tax.id)]}
-                )
-            if account:
-                products.with_company(company).property_account_income_id = account
-
-    def _post_load_data(self, template_code, company, template_data):
-        res = super()._post_load_data(template_code, company, template_data)
-        self._support_apply_product_defaults(company)
-        return res
+        products = self.env["product.product"].sudo().browse(data.mapped("res_id")).exists()
+        if not products:
+            return True
+        if tax:
+            others = (
+                self.env["account.tax"]
+                .sudo()
+                .search([("company_id", "=", company.id), ("type_tax_use", "=", "sale")])
+            )
+            products.write(
+                {"taxes_id": [Command.unlink(t) for t in others.ids] + [Command.link(tax.id)]}
+            )
+        if account:
+            products.with_company(company).property_account_income_id = account
+        return True

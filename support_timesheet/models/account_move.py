@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 
 class AccountMove(models.Model):
@@ -53,27 +54,31 @@ class AccountMove(models.Model):
         if tickets:
             # The same rows as an invoicing run of these tickets: one of the two waits or fails
             # (and is retried), never both bill the same time.
-            self.env.cr.execute(
-                "SELECT id FROM support_ticket WHERE id IN %s ORDER BY id FOR NO KEY UPDATE NOWAIT",
-                [tuple(tickets.ids)],
-            )
+            tickets._support_lock_billing()
         moves._support_release_packs()
         billed = lines.filtered("support_ticket_id")
         if billed or timesheets:
             # For the record: the ticket and timesheets each line billed (one query each).
             self.env.flush_all()
             if billed:
+                # Each line keeps its own ticket: one UPDATE copying a column, where the ORM
+                # would write line by line (a value per line). A field only the server writes,
+                # with no computed field depending on it; the caches are invalidated below.
                 self.env.cr.execute(
-                    "UPDATE account_move_line SET support_released_ticket_id = support_ticket_id "
-                    "WHERE id IN %s",
-                    [tuple(billed.ids)],
+                    SQL(
+                        "UPDATE account_move_line SET support_released_ticket_id = "
+                        "support_ticket_id WHERE id IN %s",
+                        tuple(billed.ids),
+                    )
                 )
             if timesheets:
                 self.env.cr.execute(
-                    "INSERT INTO support_released_timesheet_rel (move_line_id, timesheet_id) "
-                    "SELECT support_invoice_line_id, id FROM account_analytic_line "
-                    "WHERE id IN %s ON CONFLICT DO NOTHING",
-                    [tuple(timesheets.ids)],
+                    SQL(
+                        "INSERT INTO support_released_timesheet_rel (move_line_id, timesheet_id) "
+                        "SELECT support_invoice_line_id, id FROM account_analytic_line "
+                        "WHERE id IN %s ON CONFLICT DO NOTHING",
+                        tuple(timesheets.ids),
+                    )
                 )
             lines.invalidate_recordset(
                 ["support_released_ticket_id", "support_released_timesheet_ids"]
@@ -89,6 +94,8 @@ class AccountMove(models.Model):
         tickets._support_recompute_billing()
 
     def button_cancel(self):
+        # Odoo cancels a posted move through button_draft: refused with the cancel's own words.
+        self._support_check_reset(cancel=True)
         res = super().button_cancel()
         cancelled = self.filtered(lambda m: m.state == "cancel")
         cancelled.sudo().invoice_line_ids._support_undo_fee_credits()
@@ -98,13 +105,33 @@ class AccountMove(models.Model):
         return res
 
     def button_draft(self):
+        self._support_check_reset()
+        return super().button_draft()
+
+    def _support_check_reset(self, cancel=False):
+        """Decided on purpose: a move whose support work was released cannot go back to draft
+        (nor be cancelled, when posted). The released work may be billed again since, or be
+        billed by the next run: binding it back would bill it twice or take it from another
+        invoice. The user is told what to do instead."""
         released = self.filtered("support_released")
+        if cancel:
+            released = released.filtered(lambda m: m.state == "posted")
+        if released and cancel:
+            raise UserError(
+                self.env._(
+                    "The support work billed by %(invoices)s was released when the invoice was "
+                    "credited and can be billed again: the invoice cannot be cancelled. Invoice "
+                    "that work with Invoice Support Time; the invoice and its credit note stay "
+                    "as they are.",
+                    invoices=", ".join(released.mapped("display_name")),
+                )
+            )
         if released:
             raise UserError(
                 self.env._(
                     "The support work billed by %(invoices)s was released when the invoice was "
-                    "cancelled and can be billed again. Invoice it with Invoice Support Time "
-                    "instead of resetting this invoice to draft.",
+                    "cancelled or credited and can be billed again. Invoice it with Invoice "
+                    "Support Time instead of resetting this invoice to draft.",
                     invoices=", ".join(released.mapped("display_name")),
                 )
             )
@@ -113,16 +140,27 @@ class AccountMove(models.Model):
             and m.state == "posted"
             and m.reversed_entry_id.support_released
         )
-        if releasing:
+        if not releasing:
+            return
+        credit_notes = ", ".join(releasing.mapped("display_name"))
+        if cancel:
             raise UserError(
                 self.env._(
                     "The credit note %(credit_notes)s released the support work of the invoice "
-                    "it credits, which can be billed again. Invoice that work anew instead of "
-                    "resetting the credit note to draft.",
-                    credit_notes=", ".join(releasing.mapped("display_name")),
+                    "it credits, which can be billed again: it cannot be cancelled. To bill that "
+                    "work again, invoice it with Invoice Support Time; the credit note stays "
+                    "as it is.",
+                    credit_notes=credit_notes,
                 )
             )
-        return super().button_draft()
+        raise UserError(
+            self.env._(
+                "The credit note %(credit_notes)s released the support work of the invoice "
+                "it credits, which can be billed again. Invoice that work anew instead of "
+                "resetting the credit note to draft.",
+                credit_notes=credit_notes,
+            )
+        )
 
     def _support_credited_invoices(self):
         """The support invoices that these posted credit notes credit in full: every support

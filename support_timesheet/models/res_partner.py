@@ -1,7 +1,6 @@
 from collections import defaultdict
 
 from odoo import fields, models
-from odoo.tools import float_compare
 
 
 class ResPartner(models.Model):
@@ -47,10 +46,7 @@ class ResPartner(models.Model):
         packs = self.env["support.hour.pack"]._support_draw_candidates(
             self.commercial_partner_id, company or self.env.company
         )
-        return packs.filtered(
-            lambda pack: pack._is_valid_on(date)
-            and float_compare(pack.hours_remaining, 0, precision_digits=4) > 0
-        )
+        return packs.filtered(lambda pack: pack._support_can_draw(date))
 
     # ------------------------------------------------------------------ price of an hour
     def _support_hour_price(self, product, company=None):

@@ -11,6 +11,8 @@ from odoo.tools import float_compare, float_is_zero, float_round
 
 from odoo.addons.support_contract.models.support_agreement import IN_FORCE_STATES
 
+from .support_billing_mixin import lock_rows
+
 _logger = logging.getLogger(__name__)
 
 
@@ -131,10 +133,7 @@ class SupportAgreement(models.Model):
         )
         if not agreements:
             return self.env["account.move"]
-        self.env.cr.execute(
-            "SELECT id FROM support_agreement WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
-            [tuple(agreements.ids)],
-        )
+        lock_rows(agreements)
         Period = self.env["support.agreement.fee.period"].sudo()
         existing = Period.search([("agreement_id", "in", agreements.ids)])
         if reinvoice_cancelled:

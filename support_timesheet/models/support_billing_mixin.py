@@ -1,8 +1,36 @@
 from odoo import models
+from odoo.tools import SQL
 
 # The key the billing engine puts in the context of its own writes. An object, not a value a
 # caller can send over RPC or set in an action's context: only the engine's private path holds it.
 _ENGINE_WRITE = object()
+
+
+def lock_rows(records, no_key=False, wait=None):
+    """Lock the rows of `records` in id order, in one query: the one home of the suite's row
+    locks (tickets, timesheets, packs, agreements).
+
+    ``no_key``: a NO KEY UPDATE lock (rows referencing them can still be inserted), else a full
+    UPDATE lock. ``wait``: how long to wait for a concurrent holder (e.g. ``"2s"``) before
+    failing; by default NOWAIT (fail at once). Either way the failure is a serialization or
+    lock error that Odoo's RPC/HTTP layer retries with the whole transaction.
+    """
+    if not records.ids:
+        return
+    query = SQL(
+        "SELECT id FROM %s WHERE id IN %s ORDER BY id %s",
+        SQL.identifier(records._table),
+        tuple(records.ids),
+        SQL("FOR NO KEY UPDATE") if no_key else SQL("FOR UPDATE"),
+    )
+    if wait is None:
+        query = SQL("%s NOWAIT", query)
+    else:
+        # One round trip: the timeout applies to this lock only.
+        query = SQL(
+            "SET LOCAL lock_timeout = %s; %s; SET LOCAL lock_timeout = DEFAULT", wait, query
+        )
+    records.env.cr.execute(query)
 
 
 class SupportBillingMixin(models.AbstractModel):

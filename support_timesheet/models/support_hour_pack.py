@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
+from .support_billing_mixin import lock_rows
+
 # How long a writer of a pack balance waits for another one before failing (and being retried).
 PACK_LOCK_TIMEOUT = "2s"
 
@@ -86,6 +88,15 @@ class SupportHourPack(models.Model):
         self.ensure_one()
         return self.date_start <= date <= self.date_end
 
+    def _support_can_draw(self, date, left=None):
+        """Whether work of `date` can draw from the pack: valid on that date with hours left
+        (`left`: what the caller has left of it, by default its stored balance). The one home
+        of the filter, for the billing engine and what customers are told."""
+        self.ensure_one()
+        if left is None:
+            left = self.hours_remaining
+        return self._is_valid_on(date) and float_compare(left, 0, precision_digits=4) > 0
+
     def _lock_for_update(self):
         """Lock the packs' rows: concurrent writers of a balance wait for each other.
 
@@ -95,14 +106,7 @@ class SupportHourPack(models.Model):
         failing at once (NOWAIT) keeps Odoo's retries from running out while consultants keep
         logging on the same pack.
         """
-        if self.ids:
-            # One round trip: the timeout applies to this lock only.
-            self.env.cr.execute(
-                """SET LOCAL lock_timeout = %s;
-                   SELECT id FROM support_hour_pack WHERE id IN %s ORDER BY id FOR UPDATE;
-                   SET LOCAL lock_timeout = DEFAULT""",
-                [PACK_LOCK_TIMEOUT, tuple(self.ids)],
-            )
+        lock_rows(self, wait=PACK_LOCK_TIMEOUT)
 
     def _send_balance_warnings(self):
         """Warn the account manager once when a pack runs low (an activity). The customer is

@@ -293,10 +293,8 @@ class SupportStatement(models.Model):
                 row["invoiced"] += line.support_billed_hours
             elif status == "to_invoice":
                 row["to_invoice"] += line.support_billed_hours
-            elif status == "held":  # the hours beyond the packs and an invoiced minimum
-                row["held"] += (
-                    line.unit_amount - line.support_pack_hours - line.support_minimum_hours
-                )
+            elif status == "held":
+                row["held"] += line._support_held_hours()
         tickets = env["support.ticket"].search(
             [
                 ("commercial_partner_id", "=", customer.id),

@@ -1,10 +1,93 @@
 # The billing engine: a ticket's time billed as covered, drawn from packs, to invoice or held.
+import dataclasses
+import datetime
 from collections import defaultdict
 
 from odoo import api, models
 from odoo.tools import SQL, float_compare, float_is_zero, float_round
 
+from .support_billing_mixin import lock_rows
 from .support_ticket import PRECISION, _round_billed
+
+
+@dataclasses.dataclass
+class SupportTicketTotals:
+    """A ticket's running totals in a billing pass (``support.ticket._support_bill``)."""
+
+    billable: float = 0.0
+    """Hours counted toward the per-request minimum and rounding (invoiced or not covered)."""
+    invoiced_lines: float = 0.0
+    """Hours billed hourly on the ticket's invoiced lines."""
+    held: float = 0.0
+    """Hours awaiting the customer's approval (cost control)."""
+    last_date: datetime.date | bool = False
+    """Date of the ticket's last line (the ticket's extra hours draw on it)."""
+
+
+@dataclasses.dataclass
+class SupportExtraHours:
+    """The per-request minimum and rounding of a ticket (``_support_extra_hours``)."""
+
+    billed: float
+    """The billable total after the minimum and rounding."""
+    extra: float
+    """Hours the minimum and rounding add to the billable total."""
+    to_invoice: float
+    """Of those, hours still to invoice (after the pack draw)."""
+    held: float
+    """Of those, hours awaiting the customer's approval."""
+    draws: list
+    """Their pack draws ``[(pack id, hours)]``."""
+
+
+class SupportBillingPass:
+    """The state of one billing pass, read by ``_support_billing_load`` for all its tickets.
+
+    What the pass read:
+    ``lines``: {ticket id: its lines to bill, by date};
+    ``packs``: {(customer id, company id): the packs in draw order};
+    ``remaining``: {pack id: hours left, without the draws being redone, less those taken so
+    far in the pass}; ``movable``: the draws being redone (``support.hour.pack.consumption``);
+    ``old_draws``: {draw key: [(pack id, hours)]} of those; ``base``: {ticket id:
+    ``SupportTicketTotals`` of its lines before the new ones} (an incremental pass).
+
+    What it collects, only through ``record_draws``, for ``_support_billing_save``:
+    ``replace`` (draws to delete), ``new_draws`` (values of draws to create) and ``touched``
+    (ids of the packs drawn from).
+    """
+
+    def __init__(self, lines, packs, remaining, movable, old_draws, base=None):
+        self.lines = lines
+        self.packs = packs
+        self.remaining = remaining
+        self.movable = movable
+        self.old_draws = old_draws
+        self.base = base or {}
+        self.replace = movable.browse()
+        self.new_draws = []
+        self.touched = set()
+
+    def record_draws(self, ticket, key, line, date, draws):
+        """Take `draws` ([(pack id, hours)]) of `line` (or of the ticket's extra hours, `key`
+        ``("extra", ticket id)``) off the packs' balances, and replace the line's draws of
+        before if they differ."""
+        for pack_id, hours in draws:
+            self.remaining[pack_id] -= hours
+        if sorted(self.old_draws.get(key, [])) == sorted(draws):
+            return
+        self.replace |= self.movable.filtered(lambda c: c._support_draw_key() == key)
+        self.touched.update(pack_id for pack_id, _hours in draws)
+        self.new_draws += [
+            {
+                "pack_id": pack_id,
+                "timesheet_id": line.id if line else False,
+                "ticket_id": ticket.id,
+                "partner_id": ticket.commercial_partner_id.id,
+                "hours": hours,
+                "date": date,
+            }
+            for pack_id, hours in draws
+        ]
 
 
 class SupportTicket(models.Model):
@@ -20,36 +103,17 @@ class SupportTicket(models.Model):
         self.ensure_one()
         return self.coverage_agreement_id.type_id or self._support_default_type(self.company_id)
 
+    # ------------------------------------------------------------------ the pass
     def _support_recompute_billing(self):
-        """Bring the billing of the tickets' time in line with their decision.
+        """Bring the billing of the tickets' time in line with their decision (a full pass).
 
         Lines already linked to an invoice keep their status and pack draws; every other line of
-        the tickets is re-billed: covered, drawn from the customer's valid packs (oldest first,
-        by the date of the work), then hourly (to invoice), or held for approval when the
-        customer is under cost control. A fixed number of queries, plus one write per line whose
-        billing changed.
-
-        The steps are methods an integrator overrides one at a time:
-        ``_support_billing_load`` (what one pass reads), ``_support_packs_to_draw`` (the packs a
-        ticket draws from), ``_support_draw`` (one draw), ``_support_hourly_status`` (held,
-        refused or to invoice), ``_support_bill_line`` (a line's status),
-        ``_support_extra_hours`` (the per-request minimum and rounding) and
-        ``_support_billing_save``.
+        the tickets is re-billed: covered, drawn from the customer's valid packs (in the packs'
+        draw order, by the date of the work), then hourly (to invoice), or held for approval
+        when the customer is under cost control. A fixed number of queries, plus one write per
+        line whose billing changed.
         """
-        tickets = self.sudo().exists()
-        if not tickets:
-            return
-        # Concurrent writers of the same tickets' billing (an approval, more time, an invoicing
-        # run, a credit note) touch the same rows: the second one fails at once and is retried.
-        # (NO KEY UPDATE: time can still be logged against them meanwhile.)
-        self.env.cr.execute(
-            "SELECT id FROM support_ticket WHERE id IN %s ORDER BY id FOR NO KEY UPDATE NOWAIT",
-            [tuple(tickets.ids)],
-        )
-        run = tickets._support_billing_load()
-        for ticket in tickets:
-            ticket._support_bill(run)
-        tickets._support_billing_save(run)
+        return self._support_billing_pass()
 
     def _support_bill_new_lines(self, new_lines):
         """Bill time just logged on the tickets, at a cost that does not grow with them.
@@ -60,48 +124,77 @@ class SupportTicket(models.Model):
         logged after all the others (the usual case) bills just itself and the extra hours.
         The tickets are those of `new_lines` (just created, so they exist).
         """
-        tickets = self.sudo()
+        return self._support_billing_pass(new_lines=new_lines)
+
+    def _support_billing_pass(self, new_lines=None):
+        """The one orchestrator of a billing pass: lock, load, bill each ticket, save.
+
+        Full pass without `new_lines`; with them, each ticket is billed from its earliest new
+        line on (see ``_support_bill_new_lines``). The steps are hooks an integrator overrides
+        one at a time, each taking and returning what it uses (the pass's state is a
+        ``SupportBillingPass``; only this orchestrator and ``_support_bill`` record draws and
+        add up totals, so an override that does not call ``super()`` loses neither):
+        ``_support_billing_load`` (what the pass reads), ``_support_packs_to_draw`` (the packs
+        a ticket draws from, in order), ``_support_draw`` (one draw), ``_support_bill_line`` (a
+        line's values and draws), ``_support_hourly_status`` (held, refused or to invoice),
+        ``_support_extra_hours`` (the per-request minimum and rounding),
+        ``_support_totals_vals`` (the ticket's values) and ``_support_billing_save``.
+        """
+        tickets = self.sudo() if new_lines is not None else self.sudo().exists()
         if not tickets:
-            return
-        # The same row lock as _support_recompute_billing: a concurrent writer of the tickets'
-        # billing (an approval, an invoicing run, a credit note) makes this fail at once and be
-        # retried, instead of waiting.
-        self.env.cr.execute(
-            "SELECT id FROM support_ticket WHERE id IN %s ORDER BY id FOR NO KEY UPDATE NOWAIT",
-            [tuple(tickets.ids)],
-        )
-        new_lines = new_lines.sudo().filtered("support_ticket_id")
-        positions = {}
-        for line in new_lines:
-            ticket_id = line.support_ticket_id.id
-            positions[ticket_id] = min(positions.get(ticket_id, line.date), line.date)
-        base, later_ids, draw_ids = tickets._support_billing_base(new_lines, positions)
-        # An invoiced minimum beyond the invoiced lines settles later work in the order of the
-        # lines (_support_minimum_credit): such tickets get the full pass.
-        full = tickets.filtered(
-            lambda t: t.id in base
-            and float_compare(t.hours_invoiced - base[t.id]["invoiced_billed"], 0, PRECISION) > 0
-        )
-        full._support_recompute_billing()
-        tickets -= full
-        if tickets:
-            run = tickets._support_billing_load(
-                new_lines=new_lines, base=base, later_ids=later_ids, draw_ids=draw_ids
+            return True
+        tickets._support_lock_billing()
+        base = invoiced = later_ids = draw_ids = None
+        if new_lines is not None:
+            new_lines = new_lines.sudo().filtered("support_ticket_id")
+            positions = {}
+            for line in new_lines:
+                ticket_id = line.support_ticket_id.id
+                positions[ticket_id] = min(positions.get(ticket_id, line.date), line.date)
+            base, invoiced, later_ids, draw_ids = tickets._support_billing_base(
+                new_lines, positions
             )
-            for ticket in tickets:
-                ticket._support_bill(run)
-            tickets._support_billing_save(run)
+            # An invoiced minimum beyond the invoiced lines settles later work in the order of
+            # the lines (_support_minimum_credit): such tickets get the full pass.
+            full = tickets.filtered(
+                lambda t: t.id in base
+                and float_compare(t.hours_invoiced - invoiced[t.id], 0, PRECISION) > 0
+            )
+            if full:
+                full._support_billing_pass()
+                tickets -= full
+            if not tickets:
+                return True
+        billing_pass = tickets._support_billing_load(
+            new_lines=new_lines, base=base, later_ids=later_ids or (), draw_ids=draw_ids or ()
+        )
+        for ticket in tickets:
+            ticket._support_bill(billing_pass)
+        tickets._support_billing_save(billing_pass)
+        return True
+
+    def _support_lock_billing(self, block_new_time=False):
+        """Lock the tickets' rows against concurrent writers of their billing (an approval,
+        more time, an invoicing run, a credit note): the second one fails at once (NOWAIT) and
+        Odoo retries it. The one home of the ticket lock.
+
+        By default a NO KEY UPDATE lock: time can still be logged against the tickets meanwhile
+        (a new line only takes a key share lock); `block_new_time` (an invoicing run) takes the
+        full row lock, so time logged meanwhile waits for the run.
+        """
+        lock_rows(self, no_key=not block_new_time)
 
     def _support_billing_base(self, new_lines, positions):
         """What billing from the positions (ticket id: the date of its earliest new line; new
         lines come after older ones of the same date) starts from, in one query, `new_lines`
-        left out: ``(base, later line ids, draw ids)``.
+        left out: ``(base, invoiced, later line ids, draw ids)``.
 
-        ``base``: {ticket id: the engine's running totals over the ticket's lines dated up to its
-        position and their last date, and the billed hours of all its invoiced lines}; tickets
-        without other lines are left out. Then the ids of the tickets' lines dated after their
-        position (billed again), and of the draws that may be redone: those of these lines and
-        of the new ones, and the tickets' draws for their extra hours.
+        ``base``: {ticket id: ``SupportTicketTotals``, the engine's running totals over the
+        ticket's lines dated up to its position}; tickets without other lines are left out.
+        ``invoiced``: {ticket id: the billed hours of all its invoiced lines}. Then the ids of
+        the tickets' lines dated after their position (billed again), and of the draws that may
+        be redone: those of these lines and of the new ones, and the tickets' draws for their
+        extra hours.
         """
         self.env["account.analytic.line"].flush_model(
             ["support_ticket_id", "unit_amount", "date", "support_billing_status"]
@@ -126,10 +219,8 @@ class SupportTicket(models.Model):
                                        FILTER (WHERE is_before AND is_invoiced) AS invoiced_billed,
                                    SUM(unit_amount) FILTER (WHERE is_before AND NOT is_invoiced)
                                        AS open_hours,
-                                   SUM(unit_amount - COALESCE(support_pack_hours, 0)
-                                       - COALESCE(support_minimum_hours, 0)) FILTER (
-                                       WHERE is_before AND NOT is_invoiced
-                                         AND support_billing_status = 'held') AS held,
+                                   SUM(%(held)s) FILTER (WHERE is_before AND NOT is_invoiced)
+                                       AS held,
                                    SUM(COALESCE(support_billed_hours, 0)) FILTER (WHERE is_invoiced)
                                        AS all_invoiced,
                                    ARRAY_AGG(line.id) FILTER (WHERE NOT is_before) AS later_ids
@@ -150,42 +241,37 @@ class SupportTicket(models.Model):
                           ) draws""",
                 positions=ticket_positions,
                 new_ids=tuple(new_lines.ids) or (0,),
+                held=self.env["account.analytic.line"]._support_held_hours_sql("line"),
             )
         )
-        base, later_ids, draw_ids = {}, [], []
+        base, invoiced, later_ids, draw_ids = {}, {}, [], []
         for row in self.env.cr.fetchall():
-            ticket_id, count, last, invoiced, invoiced_billed, open_hours, held = row[:7]
+            ticket_id, count, last, invoiced_hours, invoiced_billed, open_hours, held = row[:7]
             all_invoiced, later, draws = row[7:]
             later_ids += later or []
             draw_ids += draws or []
             if not count:
                 continue
             # As the full pass counts them: invoiced lines, and the others unless covered.
-            billable = invoiced or 0.0
+            billable = invoiced_hours or 0.0
             if self.browse(ticket_id).coverage != "covered":
                 billable += open_hours or 0.0
-            base[ticket_id] = {
-                "last_date": last or False,
-                "invoiced_billed": all_invoiced or 0.0,
-                "totals": {
-                    "billable": billable,
-                    "invoiced_lines": invoiced_billed or 0.0,
-                    "held": held or 0.0,
-                },
-            }
-        return base, later_ids, draw_ids
+            base[ticket_id] = SupportTicketTotals(
+                billable=billable,
+                invoiced_lines=invoiced_billed or 0.0,
+                held=held or 0.0,
+                last_date=last or False,
+            )
+            invoiced[ticket_id] = all_invoiced or 0.0
+        return base, invoiced, later_ids, draw_ids
 
     def _support_billing_load(self, new_lines=None, base=None, later_ids=(), draw_ids=()):
-        """What one pass of the engine reads, once for all the tickets, as a dict:
+        """What one pass of the engine reads, once for all the tickets: a
+        ``SupportBillingPass``.
 
-        ``lines`` (ticket id: its lines by date), ``packs`` ((customer id, company id): the packs
-        in draw order), ``remaining`` (pack id: hours left without the draws being redone),
-        ``movable`` (the draws being redone), ``old_draws`` (draw key: [(pack id, hours)]);
-        then what the pass collects: ``replace`` (draws to delete),
-        ``new_draws`` (values of draws to create), ``touched`` (pack ids drawn from).
-        With `new_lines`, `base`, `later_ids` and `draw_ids` (see `_support_billing_base`) only
-        the lines from each ticket's position on are billed, on top of the totals of the lines
-        before it.
+        With `new_lines`, `base`, `later_ids` and `draw_ids` (see ``_support_billing_base``)
+        only the lines from each ticket's position on are billed, on top of the totals of the
+        lines before it. An override adds to what ``super()`` returns.
         """
         Consumption = self.env["support.hour.pack.consumption"].sudo()
         Line = self.env["account.analytic.line"].sudo()
@@ -225,85 +311,83 @@ class SupportTicket(models.Model):
             old_draws[consumption._support_draw_key()].append(
                 (consumption.pack_id.id, consumption.hours)
             )
-        return {
-            "lines": lines_by_ticket,
-            "packs": packs_by_key,
-            "remaining": remaining,
-            "movable": movable,
-            "old_draws": old_draws,
-            "replace": Consumption,
-            "new_draws": [],
-            "touched": set(),
-            "base": base or {},
-        }
+        return SupportBillingPass(
+            lines=lines_by_ticket,
+            packs=packs_by_key,
+            remaining=remaining,
+            movable=movable,
+            old_draws=old_draws,
+            base=base,
+        )
 
-    def _support_packs_to_draw(self, run):
+    # ------------------------------------------------------------------ one ticket
+    def _support_bill(self, billing_pass):
+        """Bill the ticket's lines not invoiced yet, then its extra hours and totals.
+
+        The orchestrator of one ticket: it records the draws every hook returns (taking them
+        off the packs' balances) and adds up the totals, so the hooks themselves only answer.
+        """
+        self.ensure_one()
+        packs = self._support_packs_to_draw(billing_pass)
+        lines = billing_pass.lines.get(self.id, [])
+        base = billing_pass.base.get(self.id)
+        totals = dataclasses.replace(base) if base else SupportTicketTotals()
+        # A ticket billed from a position has no minimum credit (see _support_bill_new_lines).
+        credit = 0.0 if base else self._support_minimum_credit(lines)
+        for line in lines:
+            totals.last_date = line.date
+            if line.support_invoice_line_id:
+                totals.billable += line.unit_amount
+                totals.invoiced_lines += line.support_billed_hours
+                continue
+            within = max(min(credit, line.unit_amount), 0.0)
+            vals, draws = self._support_bill_line(billing_pass, line, packs, within)
+            billing_pass.record_draws(self, line.id, line, line.date, draws)
+            credit -= vals["support_minimum_hours"]
+            if vals["support_billing_status"] != "covered":
+                totals.billable += line.unit_amount
+            totals.held += line._support_held_hours(vals)
+            changed = {k: v for k, v in vals.items() if line[k] != v}
+            line._support_engine_write(changed)
+        extra = self._support_extra_hours(billing_pass, totals, packs)
+        billing_pass.record_draws(self, ("extra", self.id), False, totals.last_date, extra.draws)
+        totals.held += extra.held
+        self._support_engine_write(self._support_totals_vals(totals, extra))
+
+    def _support_packs_to_draw(self, billing_pass):
         """The packs the ticket's billable time draws from, in draw order: none for a category
         charged separately."""
         self.ensure_one()
         if not self.category_id.draws_from_packs:
             return []
-        return run["packs"].get((self.commercial_partner_id.id, self.company_id.id), [])
+        return billing_pass.packs.get((self.commercial_partner_id.id, self.company_id.id), [])
 
     @api.model
-    def _support_draw(self, run, packs, hours, date):
-        """Take `hours` from the packs valid on `date`, in order: ([(pack id, hours)], hours
-        left). Never below a pack's balance."""
+    def _support_draw(self, billing_pass, packs, hours, date):
+        """Take `hours` from the packs that can be drawn from on `date`, in order, without
+        going below what the pass has left of them: ``([(pack id, hours)], hours left)``.
+        The caller records the draws (``SupportBillingPass.record_draws``)."""
         result = []
-        remaining = run["remaining"]
+        remaining = billing_pass.remaining
         for pack in packs:
             if float_is_zero(hours, precision_digits=PRECISION):
                 break
             left = remaining[pack.id]
-            if not pack._is_valid_on(date) or float_compare(left, 0, PRECISION) <= 0:
+            if not pack._support_can_draw(date, left):
                 continue
             take = min(left, hours)
-            remaining[pack.id] = left - take
             hours -= take
             result.append((pack.id, float_round(take, precision_digits=PRECISION)))
         return result, max(hours, 0.0)
 
-    def _support_set_draws(self, run, key, line, date, draws):
-        """Record the draws of a line (or of the ticket's extra hours) if they changed."""
+    def _support_billed_and_extra(self, billable):
+        """``(billed, extra)``: the billable hours after the per-request minimum and rounding
+        of the ticket's billing type, and the hours those add (0 without time). The one home of
+        the minimum and rounding extra."""
         self.ensure_one()
-        if sorted(run["old_draws"].get(key, [])) == sorted(draws):
-            return
-        run["replace"] |= run["movable"].filtered(lambda c: c._support_draw_key() == key)
-        run["touched"].update(pack_id for pack_id, _hours in draws)
-        run["new_draws"] += [
-            {
-                "pack_id": pack_id,
-                "timesheet_id": line.id if line else False,
-                "ticket_id": self.id,
-                "partner_id": self.commercial_partner_id.id,
-                "hours": hours,
-                "date": date,
-            }
-            for pack_id, hours in draws
-        ]
-
-    def _support_bill(self, run):
-        """Bill the ticket's lines not invoiced yet, then its extra hours and totals."""
-        self.ensure_one()
-        packs = self._support_packs_to_draw(run)
-        base = run["base"].get(self.id)
-        totals = defaultdict(float, base["totals"] if base else {})
-        last_date = base["last_date"] if base else False
-        # A ticket billed from a position has no minimum credit (see _support_bill_new_lines).
-        run.setdefault("minimum_credit", {})[self.id] = (
-            0.0 if base else self._support_minimum_credit(run["lines"].get(self.id, []))
-        )
-        for line in run["lines"].get(self.id, []):
-            last_date = line.date
-            if line.support_invoice_line_id:
-                totals["billable"] += line.unit_amount
-                totals["invoiced_lines"] += line.support_billed_hours
-                continue
-            vals = self._support_bill_line(run, line, totals, packs)
-            changed = {k: v for k, v in vals.items() if line[k] != v}
-            line._support_engine_write(changed)
-        extra_total, extra_pending = self._support_extra_hours(run, totals, packs, last_date)
-        self._support_engine_write(self._support_totals_vals(totals, extra_total, extra_pending))
+        btype = self._support_billing_type()
+        billed = _round_billed(billable, btype.min_billed_hours, btype.rounding_step)
+        return billed, (billed - billable if billed else 0.0)
 
     def _support_minimum_credit(self, lines):
         """Hours of a per-request minimum already invoiced that later work of the request uses
@@ -318,10 +402,9 @@ class SupportTicket(models.Model):
         extra_invoiced = self.hours_invoiced - invoiced_lines
         if float_compare(extra_invoiced, 0, PRECISION) <= 0:
             return 0.0
-        billable = sum(line.unit_amount for line in lines)
-        btype = self._support_billing_type()
-        billed = _round_billed(billable, btype.min_billed_hours, btype.rounding_step)
-        extra_total = billed - billable if billed else 0.0
+        _billed, extra_total = self._support_billed_and_extra(
+            sum(line.unit_amount for line in lines)
+        )
         return max(extra_invoiced - extra_total, 0.0)
 
     def _support_hourly_status(self):
@@ -335,80 +418,71 @@ class SupportTicket(models.Model):
             return "held"
         return "to_invoice"
 
-    def _support_bill_line(self, run, line, totals, packs):
-        """A line's billing values (status and hours) and its draws: the facts its reason is
-        written from, in the reader's language (``account.analytic.line``'s
-        ``support_billing_reason``)."""
+    def _support_bill_line(self, billing_pass, line, packs, within):
+        """A line's billing: ``(values, draws)``: its status and hours (the facts its reason is
+        written from, ``account.analytic.line``'s ``support_billing_reason``) and its pack
+        draws ``[(pack id, hours)]``. `within`: the hours of the line a per-request minimum
+        already invoiced settles. Nothing is recorded here: ``_support_bill`` does."""
         self.ensure_one()
         if self.coverage == "covered":
-            self._support_set_draws(run, line.id, line, line.date, [])
             return {
                 "support_billing_status": "covered",
                 "support_billed_hours": 0.0,
                 "support_pack_hours": 0.0,
                 "support_minimum_hours": 0.0,
-            }
-        totals["billable"] += line.unit_amount
-        credits = run.get("minimum_credit", {})
-        within = min(credits.get(self.id, 0.0), line.unit_amount)
-        if within > 0:
-            credits[self.id] -= within
-        draws, hourly = self._support_draw(run, packs, line.unit_amount - within, line.date)
-        self._support_set_draws(run, line.id, line, line.date, draws)
-        from_pack = sum(hours for _pack, hours in draws)
-        vals = self._support_line_vals(draws, from_pack, hourly, within)
-        if vals["support_billing_status"] == "held":
-            totals["held"] += hourly
-        return vals
-
-    def _support_extra_hours(self, run, totals, packs, last_date):
-        """The per-request minimum and rounding, at ticket level and billed once: the hours
-        added to the billable total and those of them still to invoice (after a draw from the
-        packs on the date of the last line, or held for approval)."""
-        self.ensure_one()
-        btype = self._support_billing_type()
-        hours_billed = _round_billed(
-            totals["billable"], btype.min_billed_hours, btype.rounding_step
+            }, []
+        draws, hourly = self._support_draw(
+            billing_pass, packs, line.unit_amount - within, line.date
         )
-        totals["billed"] = hours_billed
-        extra_total = hours_billed - totals["billable"] if hours_billed else 0.0
-        extra_invoiced = max(self.hours_invoiced - totals["invoiced_lines"], 0.0)
+        from_pack = sum(hours for _pack, hours in draws)
+        return self._support_line_vals(draws, from_pack, hourly, within), draws
+
+    def _support_extra_hours(self, billing_pass, totals, packs):
+        """The per-request minimum and rounding, at ticket level and billed once, as a
+        ``SupportExtraHours``: the billed total, the hours added to it, those of them still to
+        invoice or held for approval (after a draw from the packs on the date of the last
+        line) and that draw."""
+        self.ensure_one()
+        billed, extra_total = self._support_billed_and_extra(totals.billable)
+        extra_invoiced = max(self.hours_invoiced - totals.invoiced_lines, 0.0)
         # An invoiced minimum larger than needed now settles later lines (_support_minimum_credit)
-        extra_pending = max(extra_total - extra_invoiced, 0.0)
+        pending = max(extra_total - extra_invoiced, 0.0)
         # Invoice quantities have fewer decimals than the billed hours (e.g. three lines of ten
         # minutes billed 0.1667 h each and invoiced 0.5 h in all): what is left below the
         # invoice's precision is already on the invoice, not a 0.00 h line of the next run.
-        if float_is_zero(extra_pending, precision_digits=self._support_quantity_digits()):
-            extra_pending = 0.0
-        extra_draws = []
+        if float_is_zero(pending, precision_digits=self._support_quantity_digits()):
+            pending = 0.0
+        draws, held = [], 0.0
         if (
             self.coverage != "covered"
-            and float_compare(extra_pending, 0, PRECISION) > 0
-            and last_date
+            and float_compare(pending, 0, PRECISION) > 0
+            and totals.last_date
         ):
-            extra_draws, extra_pending = self._support_draw(run, packs, extra_pending, last_date)
-        self._support_set_draws(run, ("extra", self.id), False, last_date, extra_draws)
-        if float_compare(extra_pending, 0, PRECISION) > 0:
+            draws, pending = self._support_draw(billing_pass, packs, pending, totals.last_date)
+        if float_compare(pending, 0, PRECISION) > 0:
             status = self._support_hourly_status()
             if status == "held":
-                totals["held"] += extra_pending
+                held = pending
             if status != "to_invoice":
-                extra_pending = 0.0
-        return extra_total, extra_pending
+                pending = 0.0
+        return SupportExtraHours(
+            billed=billed, extra=extra_total, to_invoice=pending, held=held, draws=draws
+        )
 
-    def _support_totals_vals(self, totals, extra_total, extra_pending):
-        """The ticket's values the engine decides (the sums of lines are stored computes)."""
+    def _support_totals_vals(self, totals, extra):
+        """The ticket's values the engine decides from its `totals` and `extra` hours (the sums
+        of lines are stored computes): only those that changed."""
         self.ensure_one()
         approval = self.approval_state
-        if totals["held"] and approval == "not_needed":
+        if totals.held and approval == "not_needed":
             approval = "pending"
-        elif not totals["held"] and approval == "pending":
+        elif not totals.held and approval == "pending":
             approval = "not_needed"
         vals = {
-            "hours_billed": totals["billed"],
-            "hours_extra": extra_total,
-            "hours_held": totals["held"],
-            "hours_extra_to_invoice": extra_pending,
+            "hours_billed": extra.billed,
+            "hours_extra": extra.extra,
+            "hours_held": totals.held,
+            "hours_extra_to_invoice": extra.to_invoice,
         }
         vals = {k: float_round(v, precision_digits=PRECISION) for k, v in vals.items()}
         changed = {k: v for k, v in vals.items() if float_compare(self[k], v, PRECISION)}
@@ -416,16 +490,17 @@ class SupportTicket(models.Model):
             changed["approval_state"] = approval
         return changed
 
-    def _support_billing_save(self, run):
+    def _support_billing_save(self, billing_pass):
         """Replace the draws that changed, then warn about packs running low."""
-        if run["replace"]:
-            run["replace"].unlink()
-        if run["new_draws"]:
-            self.env["support.hour.pack.consumption"].sudo().create(run["new_draws"])
-        if run["touched"]:
-            touched = self.env["support.hour.pack"].sudo().browse(run["touched"])
+        if billing_pass.replace:
+            billing_pass.replace.unlink()
+        if billing_pass.new_draws:
+            self.env["support.hour.pack.consumption"].sudo().create(billing_pass.new_draws)
+        if billing_pass.touched:
+            touched = self.env["support.hour.pack"].sudo().browse(billing_pass.touched)
             touched.flush_recordset(["hours_remaining"])
             touched._send_balance_warnings()
+        return True
 
     def _support_line_vals(self, draws, from_pack, hourly, within=0.0):
         """Status and hours of a billable line from the hours settled within a minimum already

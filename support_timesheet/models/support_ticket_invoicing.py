@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round
 
+from .support_billing_mixin import lock_rows
 from .support_ticket import INVOICE_BATCH_LINES
 
 _logger = logging.getLogger(__name__)
@@ -137,15 +138,8 @@ class SupportTicket(models.Model):
             return self.env["account.move"]
         line_ids = [line_id for *_keys, _hours, ids in groups for line_id in ids]
         ticket_ids = sorted({g[2].id for g in groups})
-        if line_ids:
-            self.env.cr.execute(
-                "SELECT id FROM account_analytic_line WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
-                [tuple(line_ids)],
-            )
-        self.env.cr.execute(
-            "SELECT id FROM support_ticket WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
-            [tuple(ticket_ids)],
-        )
+        lock_rows(self.env["account.analytic.line"].browse(line_ids))
+        self.browse(ticket_ids)._support_lock_billing(block_new_time=True)
         by_invoice = defaultdict(list)
         for company, partner, ticket, hours, ids in groups:
             by_invoice[(company, partner)].append((ticket, hours, ids))

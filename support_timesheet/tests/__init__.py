@@ -20,3 +20,4 @@ from . import test_statement
 from . import test_protected_mixin
 from . import test_billing_reason
 from . import test_invoice_repeat
+from . import test_engine
