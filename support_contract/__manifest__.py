@@ -31,6 +31,7 @@
         "views/support_desk_views.xml",
         "views/support_sla_policy_views.xml",
         "views/support_ticket_sla_views.xml",
+        "views/support_sla_report_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/support_demo.xml", "demo/support_mail_demo.xml", "demo/support_sla_demo.xml"],

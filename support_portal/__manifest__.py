@@ -19,6 +19,7 @@
         "views/portal_templates.xml",
         "views/portal_statement_templates.xml",
         "views/portal_time_templates.xml",
+        "views/portal_sla_templates.xml",
     ],
     "demo": ["demo/support_portal_demo.xml"],
     "assets": {

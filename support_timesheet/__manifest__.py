@@ -34,6 +34,7 @@
         "views/menus.xml",
         "report/support_agreement_profitability_views.xml",
         "report/support_statement_report.xml",
+        "report/support_statement_sla_report.xml",
         "views/support_statement_views.xml",
     ],
     "demo": ["demo/support_timesheet_demo.xml"],

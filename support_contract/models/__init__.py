@@ -16,3 +16,4 @@ from . import support_sla_policy
 from . import resource_calendar
 from . import support_ticket_sla
 from . import support_ticket_sla_escalation
+from . import support_ticket_rating

@@ -57,7 +57,8 @@ DECISION_FIELDS = (
 class SupportTicket(models.Model):
     _name = "support.ticket"
     _description = "Support Ticket"
-    _inherit = ("mail.thread", "mail.activity.mixin", "support.protected.mixin")
+    # rating.mixin (a mail.thread): customer satisfaction, see support_ticket_rating.py.
+    _inherit = ("rating.mixin", "mail.thread", "mail.activity.mixin", "support.protected.mixin")
     _order = "priority desc, request_date desc, id desc"
     _rec_names_search = ("number", "name")
 

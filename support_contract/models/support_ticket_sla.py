@@ -18,6 +18,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
+from odoo.tools.misc import format_datetime
 
 SLA_STATES = [
     ("running", "Running"),
@@ -555,3 +556,30 @@ class SupportTicket(models.Model):
             subtype_xmlid="mail.mt_note",
         )
         return True
+
+    # --- What the customer is told ------------------------------------------------------------
+    @api.model
+    def _sla_preview_response_deadline(self, company, agreement_type, priority, category):
+        """When a request received now would be answered at the latest (naive UTC), by the
+        same policy match and calendar arithmetic as a ticket; False without a policy."""
+        key = (company.id, agreement_type.id, priority or "0", category.id)
+        policy = self.env["support.sla.policy"]._match_policies([key])[key].sudo()
+        calendar = company.sudo().resource_calendar_id
+        if not policy or not calendar:
+            return False
+        start = fields.Datetime.now()
+        return self._sla_plan([(calendar, start, policy.response_hours)])[0]
+
+    def _sla_customer_time(self, moment, partner=None):
+        """A deadline as the customer reads it, in the reader's language and the customer's
+        time zone (else the company calendar's): "Monday 11:30", with the date when it is more
+        than six days away."""
+        if not moment:
+            return ""
+        partner = partner or self.env.user.partner_id
+        company = self[:1].company_id or self.env.company
+        tz = partner.tz or company.sudo().resource_calendar_id.tz or "UTC"
+        pattern = "EEEE HH:mm"
+        if moment - fields.Datetime.now() > timedelta(days=6):
+            pattern = "EEEE d MMMM HH:mm"
+        return format_datetime(self.env, moment, tz=tz, dt_format=pattern)

@@ -9,3 +9,4 @@ from . import test_portal_concurrency
 from . import test_portal_statements
 from . import test_desk
 from . import test_desk_routes
+from . import test_portal_sla

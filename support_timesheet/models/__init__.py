@@ -20,3 +20,4 @@ from . import account_move_line
 from . import support_invoice_run
 from . import res_config_settings
 from . import support_statement
+from . import support_statement_sla
