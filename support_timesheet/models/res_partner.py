@@ -19,6 +19,12 @@ class ResPartner(models.Model):
         "gets an activity and the customer a message (0: no warning).",
     )
     support_pack_ids = fields.One2many("support.hour.pack", "partner_id", string="Support Packs")
+    support_invoice_ref = fields.Char(
+        string="Support Invoice Reference",
+        help="The customer's reference for its support invoices (purchase order, cost centre): "
+        "the invoice's reference, sent by e-invoicing as the buyer reference. Set on the "
+        "customer company.",
+    )
 
     def _support_protected_fields(self):
         """Cost control is a term agreed with the customer: turning it off would bill the work
@@ -77,13 +83,44 @@ class ResPartner(models.Model):
         return result
 
     # ------------------------------------------------------------------ invoicing
-    def _prepare_support_invoice_values(self, company, currency, origin):
-        """Values of a draft customer invoice of support (time or fees) without its lines."""
+    def _prepare_support_invoice_values(
+        self, company, currency, origin, tickets=None, agreements=None, period=None
+    ):
+        """Values of a draft customer invoice of support (time or fees) without its lines, as
+        Odoo's sales flow fills one (``sale.order._prepare_invoice``): the customer's invoice
+        address, its fiscal position (reverse charge for an EU business with a VAT number,
+        export outside the EU), payment terms and salesperson, the company's sales journal and
+        the customer's reference (``support_invoice_ref``) as the invoice's ``ref``.
+
+        ``tickets`` (time) or ``agreements`` (fees) are what the invoice bills, ``period`` the
+        ``(date_from, date_to)`` of a time run: for overrides."""
         self.ensure_one()
-        return {
+        customer = self.commercial_partner_id.with_company(company)
+        invoice_partner = self.browse(customer.address_get(["invoice"])["invoice"]).with_company(
+            company
+        )
+        Journal = self.env["account.journal"].sudo()
+        journal = Journal.search(
+            [*Journal._check_company_domain(company), ("type", "=", "sale")], limit=1
+        )
+        vals = {
             "move_type": "out_invoice",
-            "partner_id": self.id,
+            "partner_id": invoice_partner.id,
             "company_id": company.id,
+            "journal_id": journal.id,
             "currency_id": (currency or company.currency_id).id,
             "invoice_origin": origin,
+            "fiscal_position_id": self.env["account.fiscal.position"]
+            .with_company(company)
+            ._get_fiscal_position(invoice_partner)
+            .id,
+            "invoice_payment_term_id": (
+                invoice_partner.property_payment_term_id or customer.property_payment_term_id
+            ).id,
         }
+        salesperson = invoice_partner.user_id or customer.user_id
+        if salesperson:
+            vals["invoice_user_id"] = salesperson.id
+        if customer.support_invoice_ref:
+            vals["ref"] = customer.support_invoice_ref
+        return vals

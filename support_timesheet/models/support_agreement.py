@@ -186,7 +186,14 @@ class SupportAgreement(models.Model):
         for (partner, company), lines in lines_by_customer.items():
             # The customer's document: its texts in the customer's language, whoever runs this.
             origin = self.with_context(lang=partner.lang).env._("Support agreement fees")
-            vals = partner._prepare_support_invoice_values(company, company.currency_id, origin)
+            vals = partner._prepare_support_invoice_values(
+                company,
+                company.currency_id,
+                origin,
+                agreements=self.filtered(
+                    lambda a, p=partner, c=company: a.partner_id == p and a.company_id == c
+                ),
+            )
             vals["move_type"] = move_type
             vals["invoice_line_ids"] = [fields.Command.create(line) for line in lines]
             move_vals.append(vals)
@@ -229,6 +236,7 @@ class SupportAgreement(models.Model):
             ),
             "quantity": 1.0,
             "price_unit": price,
+            "analytic_distribution": self._support_analytic_distribution(),
             "support_fee_period_ids": [
                 fields.Command.create(
                     {
@@ -244,6 +252,13 @@ class SupportAgreement(models.Model):
                 )
             ],
         }
+
+    def _support_analytic_distribution(self):
+        """The analytic distribution of the agreement's fee lines: its company's Support
+        project (when there is one), where the covered work's cost is booked."""
+        self.ensure_one()
+        account = self.company_id.sudo().support_project_id.account_id
+        return {str(account.id): 100.0} if account else False
 
     # ------------------------------------------------------------------ fee credits and waivers
     def write(self, vals):
@@ -358,6 +373,7 @@ class SupportAgreement(models.Model):
             ),
             "quantity": 1.0,
             "price_unit": amount,
+            "analytic_distribution": self._support_analytic_distribution(),
             "support_fee_credit_period_id": period.id,
             "support_fee_credit_ratio": undue,
         }

@@ -188,7 +188,13 @@ class SupportTicket(models.Model):
                         ticket._prepare_support_invoice_line_values(quantity, price, currency)
                     )
                 )
-            vals = partner._prepare_support_invoice_values(company, currency, origin)
+            vals = partner._prepare_support_invoice_values(
+                company,
+                currency,
+                origin,
+                tickets=self.browse([ticket.id for ticket, _hours, _ids in items]),
+                period=(date_from, date_to),
+            )
             vals["invoice_line_ids"] = lines
             move_vals.append(vals)
         # The caller's invoicing rights were checked by _support_create_invoices; the invoice
@@ -248,11 +254,19 @@ class SupportTicket(models.Model):
             "quantity": quantity,
             "price_unit": price,
             "support_ticket_id": self.id,
+            "analytic_distribution": self._support_analytic_distribution(),
         }
         if currency == self.company_id.currency_id:
             amount = -currency.round(quantity * price)
             vals.update(amount_currency=amount, balance=amount)
         return vals
+
+    def _support_analytic_distribution(self):
+        """The analytic distribution of the ticket's invoice line: its project's analytic
+        account, where its time's cost is booked (Odoo's analytic reports show both)."""
+        self.ensure_one()
+        account = self._support_get_project().account_id
+        return {str(account.id): 100.0} if account else False
 
     @api.model
     def _support_link_timesheets(self, links):

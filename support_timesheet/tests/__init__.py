@@ -22,3 +22,4 @@ from . import test_billing_reason
 from . import test_invoice_repeat
 from . import test_engine
 from . import test_statement_sla
+from . import test_invoice_values
