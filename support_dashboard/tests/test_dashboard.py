@@ -32,12 +32,17 @@ class TestSupportDashboard(HttpCase):
     def test_data_sources_load(self):
         """Every pivot and chart of the dashboard reads its data as a Support Manager."""
         snapshot = self._snapshot(self.manager.login)
-        self.assertEqual(len(snapshot["pivots"]), 8)
+        self.assertEqual(len(snapshot["pivots"]), 13)
         sources = [
             (
                 p["model"],
                 p["domain"],
-                [r["fieldName"] for r in p["rows"]],
+                [
+                    f"{r['fieldName']}:{r['granularity']}"
+                    if r.get("granularity")
+                    else r["fieldName"]
+                    for r in p["rows"]
+                ],
                 [m["fieldName"] for m in p["measures"]],
             )
             for p in snapshot["pivots"].values()
@@ -74,6 +79,10 @@ class TestSupportDashboard(HttpCase):
         leaks_domain = [list(term) for term in ast.literal_eval(leaks.domain)]
         for pivot in ("3", "7"):
             self.assertEqual(snapshot["pivots"][pivot]["domain"], leaks_domain, pivot)
+        # Service levels and ratings read the engine's stored states and Odoo's ratings.
+        self.assertEqual(snapshot["pivots"]["9"]["model"], "support.ticket")
+        self.assertIn(["sla_at_risk", "=", True], snapshot["pivots"]["10"]["domain"])
+        self.assertEqual(snapshot["pivots"]["11"]["model"], "rating.rating")
         # Titles are translated terms of this addon (Swedish in i18n/sv.po).
         self.assertIn('=_t("Hours to Invoice")', snapshot["sheets"][0]["cells"].values())
 
