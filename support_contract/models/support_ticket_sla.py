@@ -467,7 +467,7 @@ class SupportTicket(models.Model):
     def _sla_is_team_answer(self, message):
         """A message the customer sees, written by the support team: a message to the
         followers, an e-mail or a portal reply by an internal user; not an internal note, not a
-        notification or an automatic message of the system."""
+        notification, not a notice the system sends in the company's name."""
         message = message.sudo()
         author = message.author_id
         return bool(
@@ -476,7 +476,6 @@ class SupportTicket(models.Model):
             and not message.subtype_id.internal
             and not message.is_internal
             and author
-            and author != self.env.ref("base.partner_root")
             and author != self.sudo().company_id.partner_id
             and any(not user.share for user in author.user_ids)
         )
@@ -484,7 +483,9 @@ class SupportTicket(models.Model):
     def _message_post_after_hook(self, message, msg_vals):
         res = super()._message_post_after_hook(message, msg_vals)
         if not self.date_first_response and self._sla_is_team_answer(message):
-            self.sudo().date_first_response = message.date or fields.Datetime.now()
+            # The server's time, not the message's date (an e-mail's Date header is the
+            # sender's word).
+            self.sudo().date_first_response = fields.Datetime.now()
         return res
 
     # --- CRUD ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from odoo.tests import tagged, users, warmup
 
 from ..models.resource_calendar import swedish_holidays
 from .common import SupportCase
+from .test_mail_intake import raw_email
 
 STOCKHOLM = timezone("Europe/Stockholm")
 
@@ -256,6 +257,19 @@ class TestSla(SupportCase):
                 body="Igen", message_type="comment", subtype_xmlid="mail.mt_comment"
             )
         self.assertEqual(ticket.date_first_response, local("2027-03-01 10:15"), "the first one")
+        self.assertEqual(ticket.sla_response_state, "met")
+
+    def test_first_response_by_email_reply(self):
+        ticket = self._request("2027-03-01 09:00")
+        self.consultant.email = "sara@cloudworkz.example.com"
+        raw = raw_email(
+            "Sara <sara@cloudworkz.example.com>",
+            f"Re: {ticket.display_name}",
+            body="Hej, vi har hittat felet.",
+        )
+        with self._at("2027-03-01 12:30"):
+            self.env["mail.thread"].message_process("support.ticket", raw, thread_id=ticket.id)
+        self.assertEqual(ticket.date_first_response, local("2027-03-01 12:30"))
         self.assertEqual(ticket.sla_response_state, "met")
 
     # --- Escalation ---------------------------------------------------------------------------
