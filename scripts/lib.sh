@@ -225,11 +225,13 @@ stop_pg() {
 db_exists() { [ "$("$PG_BIN/psql" -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname='$1'")" = 1 ]; }
 
 # --- Odoo configuration ---------------------------------------------------------------------
+# SUPPORT_TEST_ADDONS_PATH: set by scripts/test.sh only (its test-only addons, tests/addons), so
+# that the databases it makes, and the load test's copies of them, find them.
 write_odoo_conf() {  # $1: output path, $2: http port
     mkdir -p "$LOCAL/data"
     cat > "$1" <<CONF
 [options]
-addons_path = $ODOO/addons,$ODOO/odoo/addons,$ROOT
+addons_path = $ODOO/addons,$ODOO/odoo/addons,$ROOT${SUPPORT_TEST_ADDONS_PATH:+,$SUPPORT_TEST_ADDONS_PATH}
 data_dir = $LOCAL/data
 db_host = ${SUPPORT_DB_HOST:-$PGSOCK}
 db_port = ${SUPPORT_DB_PORT:-$PGPORT_LOCAL}

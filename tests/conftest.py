@@ -44,3 +44,7 @@ def fake_odoo(tmp_path):
         return tree
 
     return make
+
+
+# Odoo addons used by the Odoo test run only (scripts/test.sh): not pytest tests.
+collect_ignore = ["addons"]

@@ -73,3 +73,28 @@ def test_ci_calls_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "scripts/test.sh" in readme and "scripts/run.sh" in readme
     assert "scripts/test.sh" in ci
+
+
+def _addons_path(tmp_path, **env):
+    """The addons path scripts/lib.sh writes into an Odoo configuration."""
+    conf = tmp_path / "odoo.conf"
+    script = f'source scripts/lib.sh; write_odoo_conf "{conf}" 8999'
+    base = {"PATH": "/usr/bin:/bin", "ODOO": "/opt/odoo", "SUPPORT_LOCAL_DIR": str(tmp_path)}
+    subprocess.run(["bash", "-c", script], cwd=ROOT, env={**base, **env}, check=True)
+    line = next(x for x in conf.read_text().splitlines() if x.startswith("addons_path"))
+    return line.split("=", 1)[1].strip().split(",")
+
+
+def test_example_addon_is_on_the_test_command_path_only(tmp_path):
+    """tests/addons (the engine's example extension) is found by the test command's databases
+    and never by scripts/run.sh, which does not set SUPPORT_TEST_ADDONS_PATH."""
+    example = ROOT / "tests/addons/support_billing_example/__manifest__.py"
+    assert example.exists()
+    assert str(ROOT / "tests/addons") not in _addons_path(tmp_path)
+    assert "SUPPORT_TEST_ADDONS_PATH" not in (ROOT / "scripts/run.sh").read_text()
+    assert (
+        'export SUPPORT_TEST_ADDONS_PATH="$TEST_ADDONS_DIR"'
+        in (ROOT / "scripts/test.sh").read_text()
+    )
+    path = _addons_path(tmp_path, SUPPORT_TEST_ADDONS_PATH=str(ROOT / "tests/addons"))
+    assert path[-1] == str(ROOT / "tests/addons")
