@@ -20,8 +20,9 @@ PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || dirname "$(c
 ODOO_CLONE_URL="${ODOO_CLONE_URL:-https://github.com/odoo/odoo.git}"
 ADDONS="support_contract,support_timesheet,support_portal,support_dashboard"
 # What the test template database holds: the addons' dependencies, with demo data and Swedish;
-# l10n_se gives the demo company Swedish books (the addons do not depend on it).
-TEMPLATE_MODULES="mail,portal,account,hr_timesheet,l10n_se,spreadsheet_dashboard"
+# l10n_se gives the demo company Swedish books, account_edi_ubl_cii the e-invoice export test
+# (the addons depend on neither).
+TEMPLATE_MODULES="mail,portal,account,hr_timesheet,l10n_se,account_edi_ubl_cii,spreadsheet_dashboard"
 ERR_PREFIX="support-suite"
 
 log() { printf '[%s] %s\n' "$ERR_PREFIX" "$*" >&2; }
