@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import (
     email_normalize,
     html2plaintext,
@@ -584,24 +585,20 @@ class SupportTicket(models.Model):
 
     # --- Assignment -----------------------------------------------------------------------------
     def _support_default_consultants(self):
-        """The consultant each new request goes to: the covering agreement's, another active
-        agreement's of the customer, else the customer's; none means the team queue.
+        """The consultant each new request goes to: the covering agreement's, another
+        agreement of the customer in force today (``_get_in_force_domain``), else the
+        customer's; none means the team queue.
 
         :return: ``{ticket id: res.users}`` (one search for all the tickets)
         """
         tickets = self.sudo()
-        agreements = (
-            self.env["support.agreement"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "in", tickets.commercial_partner_id.ids),
-                    ("company_id", "in", tickets.company_id.ids),
-                    ("state", "=", "active"),
-                    ("consultant_id", "!=", False),
-                ],
-                order="date_start, id",
-            )
+        Agreement = self.env["support.agreement"].sudo()
+        agreements = Agreement.search(
+            Agreement._get_in_force_domain()
+            & Domain("partner_id", "in", tickets.commercial_partner_id.ids)
+            & Domain("company_id", "in", tickets.company_id.ids)
+            & Domain("consultant_id", "!=", False),
+            order="date_start, id",
         )
         result = {}
         for ticket in tickets:

@@ -1,5 +1,8 @@
 import ast
+from datetime import timedelta
 
+from odoo import fields
+from odoo.fields import Domain
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -85,6 +88,42 @@ class TestSupportDashboard(HttpCase):
         self.assertEqual(snapshot["pivots"]["11"]["model"], "rating.rating")
         # Titles are translated terms of this addon (Swedish in i18n/sv.po).
         self.assertIn('=_t("Hours to Invoice")', snapshot["sheets"][0]["cells"].values())
+
+    def test_packs_running_low_at_the_customers_warning_level(self):
+        """The dashboard's packs running low are the packs the customer is warned about: at
+        its own warning level, not a fixed 5 hours."""
+        snapshot = self._snapshot(self.manager.login)
+        domain = snapshot["pivots"]["1"]["domain"]
+        self.assertEqual(snapshot["pivots"]["8"]["domain"], domain)
+        Partner = self.env["res.partner"]
+        customers = Partner.create(
+            [
+                {"name": name, "is_company": True, "support_pack_warning_hours": level}
+                for name, level in (("Varsam AB", 10.0), ("Lugn AB", 2.0), ("Tyst AB", 0.0))
+            ]
+        )
+        today = fields.Date.context_today(self.manager)
+        packs = self.env["support.hour.pack"].create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "hours": 4.0,
+                    "date_start": today - timedelta(days=30),
+                    "date_end": today + timedelta(days=300),
+                }
+                for customer in customers
+            ]
+        )
+        shown = (
+            self.env["support.hour.pack"]
+            .with_user(self.manager)
+            .search(Domain(domain) & Domain("id", "in", packs.ids))
+        )
+        packs._send_balance_warnings()
+        warned = packs.filtered("warning_sent")
+        self.assertEqual(warned, packs[0], "only the customer warned at 10 hours")
+        self.assertEqual(shown, warned)
+        self.assertEqual(packs.mapped("is_running_low"), [True, False, False])
 
     def test_rights(self):
         """Only Support Managers see the dashboard and its menu."""

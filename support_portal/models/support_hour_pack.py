@@ -1,15 +1,8 @@
-from odoo import api, fields, models
+from odoo import api, models
 
 
 class SupportHourPack(models.Model):
     _inherit = "support.hour.pack"
-
-    @api.model
-    def _portal_next_pack(self, partner, date=None):
-        """The pack a billable request of `partner` draws from first (support_timesheet's
-        draw order and validity)."""
-        date = date or fields.Date.context_today(self)
-        return partner._support_packs_in_draw_order(date, self.env.user.company_id)[:1]
 
     @api.model
     def _portal_packs_page_values(self, partner):

@@ -4,6 +4,7 @@ the customer's Key Users (followers of the pack) with a subtype they may unfollo
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import format_date
 
 EXPIRY_NOTICE_DAYS = 30
@@ -53,18 +54,17 @@ class SupportHourPack(models.Model):
         return self.env._("Support pack %(pack)s expires soon", pack=self.name)
 
     def _support_pack_key_users(self):
+        """The customer's Key Users today (``res.partner._is_support_key_user``: named on an
+        agreement of the pack's customer and company in force today)."""
         self.ensure_one()
-        return (
-            self.env["support.agreement"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "=", self.partner_id.id),
-                    ("company_id", "=", self.company_id.id),
-                    ("state", "=", "active"),
-                ]
-            )
-            .key_user_ids
+        Agreement = self.env["support.agreement"].sudo()
+        agreements = Agreement.search(
+            Agreement._get_in_force_domain()
+            & Domain("partner_id", "=", self.partner_id.id)
+            & Domain("company_id", "=", self.company_id.id)
+        )
+        return agreements.key_user_ids.filtered(
+            lambda contact: contact._support_key_user_agreements(agreements=agreements)
         )
 
     def _support_notify_customer(self, kind):

@@ -81,7 +81,8 @@ class SupportTicket(models.Model):
         billing_type = agreement.type_id or self._support_default_type(company)
         product = self._support_invoice_product_for(category.sudo(), billing_type)
         price, currency = partner.sudo()._support_hour_price(product, company)
-        minimum = billing_type.min_billed_hours if billing_type else 0.5
+        # As the engine bills it: no billing type, no minimum.
+        minimum = billing_type.min_billed_hours
         return {
             "rate": format_amount(self.env, price, currency),
             "min_hours": minimum,
@@ -93,6 +94,73 @@ class SupportTicket(models.Model):
         if hours and hours < 1:
             return self.env._("%(minutes)s minutes", minutes=round(hours * 60))
         return self.env._("%(hours)s hours", hours=f"{hours:g}")
+
+    @api.model
+    def _support_billable_terms(self, decision, category, partner, company, date):
+        """What a billable request of ``partner`` in ``category`` on ``date`` costs, as the
+        engine bills it: the pack its time draws from first (none for a category charged
+        separately: ``draws_from_packs``, read by the engine's ``_support_packs_to_draw``), the
+        hourly rate and the per-request minimum. The one home of these terms: the portal's
+        quote and the notices both say them.
+
+        :return: ``{"terms": _portal_billing_terms, "separate": bool, "pack": pack (sudo),
+            "lines": [sentences in the reader's language]}``
+        """
+        terms = self._portal_billing_terms(decision, category, partner=partner, company=company)
+        separate = not category.sudo().draws_from_packs
+        pack = self.env["support.hour.pack"]
+        if not separate:
+            pack = partner.sudo()._support_packs_in_draw_order(date, company)[:1]
+        rate, minimum = terms["rate"], terms["min_label"]
+        has_minimum = bool(terms["min_hours"])
+        if pack:
+            lines = [
+                self.env._(
+                    "Billable: the time spent is drawn from your prepaid pack %(pack)s "
+                    "(%(hours)s hours left, valid until %(date)s).",
+                    pack=pack.name,
+                    hours=f"{pack.hours_remaining:g}",
+                    date=format_date(self.env, pack.date_end),
+                ),
+                self.env._(
+                    "Time beyond the pack is charged at %(rate)s per hour, at least %(minimum)s "
+                    "per request.",
+                    rate=rate,
+                    minimum=minimum,
+                )
+                if has_minimum
+                else self.env._("Time beyond the pack is charged at %(rate)s per hour.", rate=rate),
+            ]
+        elif separate:
+            lines = [
+                self.env._(
+                    "Billable: this service is charged separately at %(rate)s per hour for the "
+                    "time spent, at least %(minimum)s per request. It is not drawn from prepaid "
+                    "support packs.",
+                    rate=rate,
+                    minimum=minimum,
+                )
+                if has_minimum
+                else self.env._(
+                    "Billable: this service is charged separately at %(rate)s per hour for the "
+                    "time spent. It is not drawn from prepaid support packs.",
+                    rate=rate,
+                )
+            ]
+        else:
+            lines = [
+                self.env._(
+                    "Billable: charged at %(rate)s per hour for the time spent, at least "
+                    "%(minimum)s per request.",
+                    rate=rate,
+                    minimum=minimum,
+                )
+                if has_minimum
+                else self.env._(
+                    "Billable: charged at %(rate)s per hour for the time spent.", rate=rate
+                )
+            ]
+        return {"terms": terms, "separate": separate, "pack": pack, "lines": lines}
 
     @api.model
     def _portal_decide(self, category, request_date=None):
@@ -131,55 +199,23 @@ class SupportTicket(models.Model):
                 )
             )
             return result
-        terms = self._portal_billing_terms(decision, category)
-        result.update(rate=terms["rate"], min_label=terms["min_label"])
-        separate = not category.sudo().draws_from_packs
-        result["separate"] = separate
-        pack = self.env["support.hour.pack"]
-        if not separate:
-            pack = pack._portal_next_pack(partner, values["request_date"])
-        if pack:
-            result["pack"] = {
+        cost = self._support_billable_terms(
+            decision, category, partner, self.env.user.company_id, values["request_date"]
+        )
+        pack = cost["pack"]
+        result.update(
+            rate=cost["terms"]["rate"],
+            min_label=cost["terms"]["min_label"],
+            separate=cost["separate"],
+            pack={
                 "name": pack.name,
                 "hours_remaining": pack.hours_remaining,
                 "date_end": format_date(self.env, pack.date_end),
             }
-            lines.append(
-                self.env._(
-                    "Billable: the time spent is drawn from your prepaid pack %(pack)s "
-                    "(%(hours)s hours left, valid until %(date)s).",
-                    pack=pack.name,
-                    hours=f"{pack.hours_remaining:g}",
-                    date=result["pack"]["date_end"],
-                )
-            )
-            lines.append(
-                self.env._(
-                    "Time beyond the pack is charged at %(rate)s per hour, at least %(minimum)s "
-                    "per request.",
-                    rate=terms["rate"],
-                    minimum=terms["min_label"],
-                )
-            )
-        elif separate:
-            lines.append(
-                self.env._(
-                    "Billable: this service is charged separately at %(rate)s per hour for the "
-                    "time spent, at least %(minimum)s per request. It is not drawn from prepaid "
-                    "support packs.",
-                    rate=terms["rate"],
-                    minimum=terms["min_label"],
-                )
-            )
-        else:
-            lines.append(
-                self.env._(
-                    "Billable: charged at %(rate)s per hour for the time spent, at least "
-                    "%(minimum)s per request.",
-                    rate=terms["rate"],
-                    minimum=terms["min_label"],
-                )
-            )
+            if pack
+            else False,
+        )
+        lines += cost["lines"]
         if key_user_only:
             lines.append(
                 self.env._(

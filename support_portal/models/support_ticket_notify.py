@@ -3,7 +3,7 @@ followers (the requester, colleagues copied, Key Users following all their compa
 choose what they receive. Rendered in the requester's language, with a portal link."""
 
 from odoo import api, models
-from odoo.tools import email_split, format_date
+from odoo.tools import email_split
 
 # kind: (mail template, subtype)
 NOTIFICATIONS = {
@@ -44,7 +44,7 @@ class SupportTicket(models.Model):
 
     def _support_cost_lines(self):
         """What a billable request costs: the pack it draws from, the hourly rate and the
-        per-request minimum (the terms the portal quotes before submitting)."""
+        per-request minimum (``_support_billable_terms``, as the portal quotes them)."""
         self.ensure_one()
         if self.coverage == "covered":
             return [
@@ -53,41 +53,15 @@ class SupportTicket(models.Model):
                     agreement=self.coverage_agreement_id.display_name or "",
                 )
             ]
-        if self.coverage != "billable":
+        if self.coverage != "billable" or not self.partner_id:
             return []
-        terms = self._portal_billing_terms(
+        return self._support_billable_terms(
             {"agreement_id": self.coverage_agreement_id.id},
             self.category_id,
-            partner=self.partner_id,
-            company=self.company_id,
-        )
-        pack = self.partner_id.commercial_partner_id._support_packs_in_draw_order(
-            self.request_date, self.company_id
-        )[:1]
-        if pack:
-            return [
-                self.env._(
-                    "Billable: the time spent is drawn from your prepaid pack %(pack)s "
-                    "(%(hours)s hours left, valid until %(date)s).",
-                    pack=pack.name,
-                    hours=f"{pack.hours_remaining:g}",
-                    date=format_date(self.env, pack.date_end),
-                ),
-                self.env._(
-                    "Time beyond the pack is charged at %(rate)s per hour, at least %(minimum)s "
-                    "per request.",
-                    rate=terms["rate"],
-                    minimum=terms["min_label"],
-                ),
-            ]
-        return [
-            self.env._(
-                "Billable: charged at %(rate)s per hour for the time spent, at least "
-                "%(minimum)s per request.",
-                rate=terms["rate"],
-                minimum=terms["min_label"],
-            )
-        ]
+            self.partner_id,
+            self.company_id,
+            self.request_date,
+        )["lines"]
 
     def _support_notification_values(self, kind):
         """Lines of a notification of `kind` (see NOTIFICATIONS), for its mail template."""

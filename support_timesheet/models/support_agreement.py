@@ -116,6 +116,29 @@ class SupportAgreement(models.Model):
             month += relativedelta(months=1)
         return periods
 
+    def _support_fee_billing(self):
+        """The agreements of ``self`` whose monthly fees the fee run invoices: billing fees
+        (``_get_fee_billing_domain``) with a fee."""
+        return self.filtered_domain(self._get_fee_billing_domain()).filtered(
+            lambda a: not float_is_zero(a.monthly_fee, precision_digits=2)
+        )
+
+    def _support_fee_months_due(self, date_from, date_to):
+        """{agreement id: [first day of each month of [date_from, date_to] whose fee the fee
+        run invoices]}: as ``_invoice_monthly_fees`` decides (fee billing, from the date fees
+        are invoiced from, at least one day due)."""
+        agreements = self._support_fee_billing()
+        gaps = agreements._prerequisite_gaps()
+        return {
+            agreement.id: [
+                period["date_start"]
+                for period in agreement._fee_periods_until(date_to, gaps)
+                if period["date_end"] >= date_from
+                and not float_is_zero(period["ratio"], precision_digits=4)
+            ]
+            for agreement in agreements
+        }
+
     def _invoice_monthly_fees(self, until=None, reinvoice_cancelled=False):
         """Draft invoices (one per customer and company) for fee months not invoiced yet.
 
@@ -128,9 +151,7 @@ class SupportAgreement(models.Model):
         activity.
         """
         until = until or fields.Date.context_today(self)
-        agreements = self.filtered_domain(self._get_fee_billing_domain()).filtered(
-            lambda a: not float_is_zero(a.monthly_fee, precision_digits=2)
-        )
+        agreements = self._support_fee_billing()
         if not agreements:
             return self.env["account.move"]
         lock_rows(agreements)

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
 from odoo.tools import float_compare
 
 from .support_billing_mixin import lock_rows
@@ -30,6 +31,13 @@ class SupportHourPack(models.Model):
         readonly=True,
         copy=False,
         help="The low-balance warning went out for this pack.",
+    )
+    is_running_low = fields.Boolean(
+        string="Running Low",
+        compute="_compute_is_running_low",
+        search="_search_is_running_low",
+        help="Hours left at or below the customer's warning level (Pack Balance Warning; 0: "
+        "never): the level at which the account manager and the customer are warned.",
     )
 
     _hours_remaining_positive = models.Constraint(
@@ -62,6 +70,45 @@ class SupportHourPack(models.Model):
                         hours=pack.hours,
                     )
                 )
+
+    @api.model
+    def _get_running_low_domain(self, levels=None):
+        """Packs whose hours left are at or below their customer's warning level
+        (``res.partner.support_pack_warning_hours``, 0: never): the one definition, for the
+        warnings and the dashboard. One term per warning level in use (``levels``: the levels
+        of the packs at hand, when known)."""
+        if levels is None:
+            groups = (
+                self.env["res.partner"]
+                .sudo()
+                ._read_group(
+                    [("support_pack_warning_hours", ">", 0), ("support_pack_ids", "!=", False)],
+                    ["support_pack_warning_hours"],
+                )
+            )
+            levels = [level for (level,) in groups]
+        return Domain.OR(
+            Domain("partner_id.support_pack_warning_hours", "=", level)
+            # At or below, at the precision of pack balances (4 digits).
+            & Domain("hours_remaining", "<", level + 0.00005)
+            for level in levels
+            if level > 0
+        )
+
+    @api.depends("hours_remaining", "partner_id.support_pack_warning_hours")
+    def _compute_is_running_low(self):
+        levels = set(self.partner_id.mapped("support_pack_warning_hours"))
+        low = self.filtered_domain(self._get_running_low_domain(levels))
+        for pack in self:
+            pack.is_running_low = pack in low
+
+    def _search_is_running_low(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        domain = self._get_running_low_domain()
+        if True in value:
+            return Domain.TRUE if False in value else domain
+        return ~domain
 
     def _compute_consumption_count(self):
         groups = self.env["support.hour.pack.consumption"]._read_group(
@@ -111,23 +158,13 @@ class SupportHourPack(models.Model):
     def _send_balance_warnings(self):
         """Warn the account manager once when a pack runs low (an activity). The customer is
         told by support_portal's pack notice, its one home."""
-        to_warn = self.filtered(
-            lambda p: not p.warning_sent
-            and p.partner_id.support_pack_warning_hours > 0
-            and float_compare(
-                p.hours_remaining, p.partner_id.support_pack_warning_hours, precision_digits=4
-            )
-            <= 0
-        )
+        to_warn = self.filtered(lambda p: not p.warning_sent and p.is_running_low)
         if not to_warn:
             return
-        agreements = (
-            self.env["support.agreement"]
-            .sudo()
-            .search(
-                [("partner_id", "in", to_warn.partner_id.ids), ("state", "=", "active")],
-                order="date_start desc",
-            )
+        Agreement = self.env["support.agreement"].sudo()
+        agreements = Agreement.search(
+            Agreement._get_in_force_domain() & Domain("partner_id", "in", to_warn.partner_id.ids),
+            order="date_start desc",
         )
         manager_by_partner = {}
         for agreement in agreements:

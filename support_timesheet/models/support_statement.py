@@ -335,6 +335,7 @@ class SupportStatement(models.Model):
             }
             for pack in packs
         ]
+        due = agreements._support_fee_months_due(start, end)
         to_invoice = env["support.ticket"].search(
             [
                 ("commercial_partner_id", "=", customer.id),
@@ -356,9 +357,10 @@ class SupportStatement(models.Model):
             "totals": totals,
             "packs": pack_rows,
             "to_invoice": to_invoice,
+            # The months the fee run invoices (its own rule), not invoiced yet.
             "fees_to_invoice": [
                 agreement
                 for agreement in agreements
-                if agreement.monthly_fee and agreement.id not in fees
+                if due.get(agreement.id) and agreement.id not in fees
             ],
         }

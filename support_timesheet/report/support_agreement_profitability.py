@@ -3,21 +3,17 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from odoo.addons.support_contract.models.support_agreement import IN_FORCE_STATES
-
 # The agreement a customer's billable work, pack draws and pack sales count for: the covering
 # agreement of the ticket, else the customer's agreement in force that day with the highest fee
-# (maintenance before patch before On-Demand). ``%(partner)s``, ``%(company)s``, ``%(day)s`` are
-# SQL expressions of the branch; ``%(states)s`` support_contract's ``IN_FORCE_STATES``.
+# (maintenance before patch before On-Demand). ``%(partner)s``, ``%(company)s`` are SQL
+# expressions of the branch; ``%(in_force)s`` support.agreement's ``_get_in_force_sql`` on its day.
 AGREEMENT_IN_FORCE = """
     LEFT JOIN LATERAL (
         SELECT a.id
           FROM support_agreement a
          WHERE a.partner_id = %(partner)s
            AND a.company_id = %(company)s
-           AND a.state IN (%(states)s)
-           AND a.date_start <= %(day)s
-           AND (a.date_end IS NULL OR a.date_end >= %(day)s)
+           AND %(in_force)s
          ORDER BY a.monthly_fee DESC, a.id
          LIMIT 1
     ) in_force ON TRUE
@@ -131,18 +127,21 @@ class SupportAgreementProfitability(models.Model):
     def _branches(self):
         """(measures, SQL select) pairs: each select gives agreement_id, partner_id, company_id,
         day and the measures it adds. Extend to add a source of revenue or cost."""
-        states = ", ".join(f"'{state}'" for state in IN_FORCE_STATES)
+        Agreement = self.env["support.agreement"]
+
+        def in_force(day):
+            sql = Agreement._get_in_force_sql("a", SQL(day))
+            return self.env.cr.mogrify(sql.code, sql.params).decode()
+
         lookup = AGREEMENT_IN_FORCE % {
             "partner": "t.commercial_partner_id",
             "company": "t.company_id",
-            "day": "t.request_date",
-            "states": states,
+            "in_force": in_force("t.request_date"),
         }
         sold_lookup = AGREEMENT_IN_FORCE % {
             "partner": "p.partner_id",
             "company": "p.company_id",
-            "day": "aml.date",
-            "states": states,
+            "in_force": in_force("aml.date"),
         }
         return [
             (
