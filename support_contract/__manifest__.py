@@ -2,7 +2,7 @@
     "name": "Support Agreements and Coverage",
     "summary": "Support agreements, service catalog and server-side coverage decisions "
     "for customer tickets",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Services/Support",
     "website": "https://github.com/cloudworkz/support-suite",
     "author": "Cloudworkz",
@@ -26,6 +26,7 @@
         "views/support_ticket_views.xml",
         "views/support_agreement_views.xml",
         "views/support_hour_pack_views.xml",
+        "views/support_environment_views.xml",
         "views/support_config_views.xml",
         "views/res_config_settings_views.xml",
         "views/support_desk_views.xml",

@@ -14,6 +14,15 @@ class ResCompany(models.Model):
         help="Service category of the ticket created each month for every agreement whose type "
         "includes it (the monthly installation of Odoo source patches). Empty: no such tickets.",
     )
+    support_infra_patch_category_id = fields.Many2one(
+        "support.service.category",
+        string="Monthly Infrastructure Patch Category",
+        default=lambda self: self.env.ref(
+            "support_contract.category_tech_env", raise_if_not_found=False
+        ),
+        help="Service category of the ticket created each month for every customer environment "
+        "covered by an agreement that patches the infrastructure. Empty: no such tickets.",
+    )
 
     support_alias_id = fields.Many2one(
         "mail.alias",
@@ -48,6 +57,14 @@ class ResCompany(models.Model):
         )
         if category and companies:
             companies.support_patch_category_id = category
+        infra = self.env.ref("support_contract.category_tech_env", raise_if_not_found=False)
+        companies = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("support_infra_patch_category_id", "=", False)])
+        )
+        if infra and companies:
+            companies.support_infra_patch_category_id = infra
         return True
 
     @api.constrains("support_reopen_days")

@@ -7,6 +7,9 @@ class ResConfigSettings(models.TransientModel):
     support_patch_category_id = fields.Many2one(
         related="company_id.support_patch_category_id", readonly=False
     )
+    support_infra_patch_category_id = fields.Many2one(
+        related="company_id.support_infra_patch_category_id", readonly=False
+    )
 
     support_alias_name = fields.Char(
         string="Support Alias",

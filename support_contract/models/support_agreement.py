@@ -98,6 +98,14 @@ class SupportAgreement(models.Model):
         "support.ticket", "coverage_agreement_id", string="Covered Tickets"
     )
     ticket_count = fields.Integer(compute="_compute_ticket_count")
+    environment_ids = fields.Many2many(
+        "support.environment",
+        "support_environment_agreement_rel",
+        "agreement_id",
+        "environment_id",
+        string="Environments",
+        help="The customer environments this agreement covers.",
+    )
 
     # --- Computes -----------------------------------------------------------------------------
     @api.depends("type_id")
@@ -318,6 +326,10 @@ class SupportAgreement(models.Model):
                     )
                 )
 
+    @api.constrains("environment_ids", "partner_id", "type_id")
+    def _check_environments(self):
+        self.environment_ids._check_agreements()
+
     # --- CRUD ---------------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
@@ -458,57 +470,107 @@ class SupportAgreement(models.Model):
 
     # --- Cron (private: scheduled actions only, never over RPC) -------------------------------
     @api.model
+    def _patch_category_by_kind(self, company):
+        """{patch type: the company's monthly ticket category for it} (a setting each)."""
+        return {
+            "odoo_source": company.support_patch_category_id,
+            "infrastructure": company.support_infra_patch_category_id,
+        }
+
+    @api.model
     def _cron_create_patch_tickets(self, date=None):
-        """One covered ticket per month in the company's monthly patch ticket category (a
-        setting) for each agreement in force whose type includes that category and whose
-        prerequisite is met; running it again in the same month creates nothing."""
+        """The month's patch tickets: for each agreement in force (prerequisite met) whose type
+        patches environments and includes the company's monthly category for that kind of patch
+        (a setting), one covered ticket per active environment it covers, planned in the
+        environment's maintenance window. An agreement patching the Odoo source that covers no
+        environment gets one ticket of its own. Running it again in the same month creates
+        nothing."""
         day = fields.Date.to_date(date) or fields.Date.context_today(self)
         period = day.strftime("%Y-%m")
         companies = (
-            self.env["res.company"].sudo().search([("support_patch_category_id", "!=", False)])
-        )
-        if not companies:
-            return self.env["support.ticket"]
-        agreements = self.sudo().search(
-            self._get_in_force_domain(day)
-            & Domain.OR(
-                Domain("company_id", "=", company.id)
-                & Domain(
-                    "type_id.rule_ids",
-                    "any",
-                    [
-                        ("category_id", "=", company.support_patch_category_id.id),
-                        ("mode", "=", "included"),
-                    ],
-                )
-                for company in companies
+            self.env["res.company"]
+            .sudo()
+            .search(
+                [
+                    "|",
+                    ("support_patch_category_id", "!=", False),
+                    ("support_infra_patch_category_id", "!=", False),
+                ]
             )
         )
-        done = set(
-            self.env["support.ticket"]
-            .sudo()
-            .search([("patch_agreement_id", "in", agreements.ids), ("patch_period", "=", period)])
-            .patch_agreement_id.ids
-        )
-        agreements = agreements.filtered(lambda a: a.id not in done)
+        domains = [
+            Domain("company_id", "=", company.id)
+            & Domain("type_id.environment_patch_type", "=", kind)
+            & Domain(
+                "type_id.rule_ids",
+                "any",
+                [("category_id", "=", category.id), ("mode", "=", "included")],
+            )
+            for company in companies
+            for kind, category in self._patch_category_by_kind(company).items()
+            if category
+        ]
+        if not domains:
+            return self.env["support.ticket"]
+        agreements = self.sudo().search(self._get_in_force_domain(day) & Domain.OR(domains))
         gaps = agreements._prerequisite_gaps(day, day)
         agreements = agreements.filtered(lambda a: not gaps[a.id])
-        tickets = self.env["support.ticket"]
+        Ticket = self.env["support.ticket"].sudo()
+        done = {
+            (ticket.patch_agreement_id.id, ticket.environment_id.id)
+            for ticket in Ticket.with_context(active_test=False).search(
+                [("patch_agreement_id", "in", agreements.ids), ("patch_period", "=", period)]
+            )
+        }
+        environments = (
+            self.env["support.environment"]
+            .sudo()
+            .search(self.env["support.environment"]._get_patch_domain(agreements))
+        )
+        tickets = Ticket
         for company, company_agreements in agreements.grouped("company_id").items():
-            category = company.support_patch_category_id
-            vals_list = [
-                a._prepare_patch_ticket_vals(category, day, period) for a in company_agreements
-            ]
-            tickets |= self.env["support.ticket"].sudo().with_company(company).create(vals_list)
+            categories = self._patch_category_by_kind(company)
+            vals_list = []
+            for agreement in company_agreements:
+                kind = agreement.type_id.environment_patch_type
+                covered = environments.filtered(
+                    lambda e, a=agreement: a in e.agreement_ids and e.company_id == a.company_id
+                )
+                targets = covered or (
+                    [self.env["support.environment"]] if kind == "odoo_source" else []
+                )
+                vals_list += [
+                    agreement._prepare_patch_ticket_vals(categories[kind], day, period, environment)
+                    for environment in targets
+                    if (agreement.id, environment.id) not in done
+                ]
+            tickets |= Ticket.with_company(company).create(vals_list)
+        tickets._support_patch_planned()
         return tickets
 
-    def _prepare_patch_ticket_vals(self, category, day, period):
+    def _prepare_patch_ticket_vals(self, category, day, period, environment=None):
         self.ensure_one()
         requester = self.key_user_ids[:1] or self.partner_id
-        return {
-            "name": self.env._(
+        kind = self.type_id.environment_patch_type or "odoo_source"
+        if kind == "infrastructure":
+            name = self.env._(
+                "Monthly infrastructure patching %(period)s: %(environment)s",
+                period=period,
+                environment=environment.display_name,
+            )
+        elif environment:
+            name = self.env._(
+                "Monthly installation of Odoo source patches %(period)s: %(environment)s",
+                period=period,
+                environment=environment.display_name,
+            )
+        else:
+            name = self.env._(
                 "Monthly installation of Odoo source patches %(period)s", period=period
-            ),
+            )
+        start, end = environment._maintenance_window(day) if environment else (False, False)
+        return {
+            "name": name,
             "partner_id": requester.id,
             "category_id": category.id,
             "request_date": day,
@@ -516,4 +578,8 @@ class SupportAgreement(models.Model):
             "user_id": self.user_id.id,
             "patch_agreement_id": self.id,
             "patch_period": period,
+            "patch_type": kind,
+            "environment_id": environment.id if environment else False,
+            "planned_date_start": start,
+            "planned_date_end": end,
         }

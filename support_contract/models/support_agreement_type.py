@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class SupportAgreementType(models.Model):
@@ -35,10 +35,29 @@ class SupportAgreementType(models.Model):
         "(0: no rounding).",
     )
     rule_ids = fields.One2many("support.coverage.rule", "type_id", string="Coverage Rules")
+    environment_patch_type = fields.Selection(
+        [("infrastructure", "Infrastructure"), ("odoo_source", "Odoo source patches")],
+        string="Patches Environments",
+        help="What an agreement of this type patches on the customer environments it covers "
+        "each month (one patch ticket per environment). Empty: it covers no environment.",
+    )
 
     _code_unique = models.Constraint(
         "UNIQUE(code)", "An agreement type with this code already exists."
     )
+
+    @api.model
+    def _support_set_default_environment_patch_types(self):
+        """The seeded patch agreement patches the infrastructure, the maintenance agreement the
+        Odoo source (left alone once set)."""
+        for xmlid, patch_type in (
+            ("support_contract.agreement_type_patch", "infrastructure"),
+            ("support_contract.agreement_type_maintenance", "odoo_source"),
+        ):
+            agreement_type = self.env.ref(xmlid, raise_if_not_found=False)
+            if agreement_type and not agreement_type.environment_patch_type:
+                agreement_type.environment_patch_type = patch_type
+        return True
 
     def write(self, vals):
         res = super().write(vals)

@@ -4,6 +4,16 @@ from odoo.fields import Domain
 from odoo.tools.misc import format_date
 
 from .support_coverage_rule import COVERAGE_MODES, INCLUDED_MODES
+from .support_patch_record import PATCH_TYPES
+
+# Upstream bug states in which the bug is still open (listed on the statement).
+UPSTREAM_BUG_STATES = [
+    ("reported", "Reported"),
+    ("confirmed", "Confirmed"),
+    ("fixed", "Fixed"),
+    ("closed", "Closed without fix"),
+]
+UPSTREAM_BUG_OPEN_STATES = ("reported", "confirmed")
 
 OUTCOMES = [
     ("code_error", "Code error identified"),
@@ -191,10 +201,39 @@ class SupportTicket(models.Model):
         index="btree_not_null",
     )
     patch_period = fields.Char(readonly=True, copy=False, help="Month (YYYY-MM) of the patch run.")
+    patch_type = fields.Selection(
+        PATCH_TYPES, readonly=True, copy=False, help="What the monthly patch run patches."
+    )
+    planned_date_start = fields.Datetime(
+        string="Planned Start", copy=False, help="Start of the environment's maintenance window."
+    )
+    planned_date_end = fields.Datetime(string="Planned End", copy=False)
+    patch_record_ids = fields.One2many("support.patch.record", "ticket_id", string="Patches")
+    # --- The customer's environment, and the bug registered upstream. -------------------------
+    environment_id = fields.Many2one(
+        "support.environment",
+        string="Environment",
+        tracking=True,
+        index="btree_not_null",
+        domain="[('partner_id', '=', commercial_partner_id)]",
+        help="The customer environment the request is about.",
+    )
+    upstream_bug_url = fields.Char(
+        string="Upstream Bug",
+        tracking=True,
+        help="Link to the bug registered with Odoo SA or on GitHub.",
+    )
+    upstream_bug_state = fields.Selection(
+        UPSTREAM_BUG_STATES,
+        string="Upstream Bug Status",
+        tracking=True,
+        help="Open while reported or confirmed upstream.",
+    )
 
-    _patch_period_unique = models.Constraint(
-        "UNIQUE(patch_agreement_id, patch_period)",
-        "A source patch installation ticket already exists for this agreement and month.",
+    _patch_environment_period_unique = models.UniqueIndex(
+        "(patch_agreement_id, COALESCE(environment_id, 0), patch_period) "
+        "WHERE patch_agreement_id IS NOT NULL",
+        "A patch ticket already exists for this agreement, environment and month.",
     )
 
     # --- Fields only the server writes ----------------------------------------------------------
@@ -206,6 +245,7 @@ class SupportTicket(models.Model):
             "coverage_reason",
             "patch_agreement_id",
             "patch_period",
+            "patch_type",
         }
 
     # --- Defaults and groups ------------------------------------------------------------------
@@ -623,6 +663,43 @@ class SupportTicket(models.Model):
                         )
                     )
 
+    @api.constrains("environment_id", "partner_id")
+    def _check_environment(self):
+        for ticket in self:
+            environment = ticket.environment_id
+            if environment and environment.partner_id != ticket.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "Ticket %(ticket)s: the environment %(environment)s belongs to "
+                        "%(owner)s, not to the requester's company.",
+                        ticket=ticket.display_name,
+                        environment=environment.display_name,
+                        owner=environment.partner_id.name,
+                    )
+                )
+
+    def _check_patch_records(self):
+        """A patch ticket of an environment is resolved with what was patched: at least one
+        patch record (type, versions, result, downtime)."""
+        missing = self.filtered(
+            lambda t: t.is_closed
+            and t.patch_agreement_id
+            and t.environment_id
+            and not t.patch_record_ids
+        )
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Record the patches installed (type, versions, result and downtime) before "
+                    "resolving %(tickets)s.",
+                    tickets=", ".join(missing.mapped("display_name")),
+                )
+            )
+
+    @api.onchange("environment_id")
+    def _onchange_environment_id(self):
+        self.priority = max(self.priority or "0", self.environment_id._support_ticket_priority())
+
     @api.constrains("stage_id", "outcome")
     def _check_outcome(self):
         for ticket in self:
@@ -687,7 +764,14 @@ class SupportTicket(models.Model):
                 vals.setdefault("date_resolved", now)
             if vals.get("number", "/") == "/":
                 vals["number"] = self.env["ir.sequence"].next_by_code("support.ticket") or "/"
-        return super().create(vals_list)
+            if vals.get("environment_id"):
+                environment = self.env["support.environment"].sudo().browse(vals["environment_id"])
+                vals["priority"] = max(
+                    str(vals.get("priority") or "0"), environment._support_ticket_priority()
+                )
+        tickets = super().create(vals_list)
+        tickets._check_patch_records()
+        return tickets
 
     def write(self, vals):
         self._check_override_access([vals])
@@ -700,7 +784,21 @@ class SupportTicket(models.Model):
             if not stage.is_closed and not stage.is_cancelled and "outcome" not in vals:
                 # Reopened: the outcome is empty while open, so the ticket is decided afresh.
                 vals["outcome"] = False
-        return super().write(vals)
+        if "environment_id" in vals and not self.env.su:
+            moved = self.filtered(
+                lambda t: t.patch_agreement_id and t.environment_id.id != vals["environment_id"]
+            )
+            if moved:
+                raise UserError(
+                    self.env._(
+                        "The environment of the monthly patch ticket %(tickets)s cannot change.",
+                        tickets=", ".join(moved.mapped("display_name")),
+                    )
+                )
+        res = super().write(vals)
+        if vals.get("stage_id") or "patch_record_ids" in vals:
+            self._check_patch_records()
+        return res
 
     @api.depends("number", "name")
     def _compute_display_name(self):
@@ -709,6 +807,11 @@ class SupportTicket(models.Model):
                 ticket.display_name = f"{ticket.number} {ticket.name or ''}".strip()
             else:
                 ticket.display_name = ticket.name or ""
+
+    def _support_patch_planned(self):
+        """Hook after the monthly job created patch tickets (support_portal tells the Key
+        Users the planned window)."""
+        return True
 
     # --- Actions ------------------------------------------------------------------------------
     def action_open_agreement(self):

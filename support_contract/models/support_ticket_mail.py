@@ -8,6 +8,7 @@ ticket makes of it.
 import os
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -411,6 +412,26 @@ class SupportTicket(models.Model):
             )
         return found if len(found) == 1 else self.env["support.service.category"]
 
+    @api.model
+    def _support_environment_from_mail(self, subject, body, customer):
+        """The environment of ``customer`` an e-mail names (its name or its URL's host, in the
+        subject or the text); nothing when none or several match."""
+        Environment = self.env["support.environment"]
+        if not customer:
+            return Environment
+        environments = Environment.sudo().search([("partner_id", "=", customer.id)])
+        text = f"{subject or ''}\n{html2plaintext(body or '')}".casefold()
+
+        def named(environment):
+            names = {environment.name.casefold()}
+            host = urlsplit(environment.url or "").hostname
+            if host:
+                names.add(host.casefold())
+            return any(re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", text) for n in names)
+
+        found = environments.filtered(named)
+        return found if len(found) == 1 else Environment
+
     def _support_foreign_reference_note(self, subject, customer):
         """A note when the subject quotes the reference of another customer's request."""
         refs = set(TICKET_REF.findall(subject or ""))
@@ -480,6 +501,12 @@ class SupportTicket(models.Model):
         )
         if category:
             values["category_id"] = category
+        if "environment_id" not in values and not to_confirm:
+            environment = self._support_environment_from_mail(
+                subject, body, partner.commercial_partner_id
+            )
+            if environment:
+                values["environment_id"] = environment.id
         ticket = super().message_new(msg_dict, custom_values=values)
         ticket._support_answer_sender(
             msg_dict,

@@ -7,3 +7,4 @@ from . import test_demo
 from . import test_authority
 from . import test_mail_intake
 from . import test_sla
+from . import test_environment

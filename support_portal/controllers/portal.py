@@ -208,6 +208,16 @@ class SupportCustomerPortal(CustomerPortal):
             ),
             "can_close": is_customer and not ticket_sudo.is_closed and not ticket_sudo.is_cancelled,
             "can_reopen": is_customer and ticket_sudo._portal_can_reopen(),
+            # The environment is named to those who may open it (the record rules).
+            "environment_visible": bool(
+                ticket_sudo.environment_id
+                and not request.env.user._is_public()
+                and not access_token
+                and request.env["support.environment"].has_access("read")
+                and request.env["support.environment"].search_count(
+                    [("id", "=", ticket_sudo.environment_id.id)]
+                )
+            ),
             "attachments": ticket_sudo._portal_visible_attachments(),
         }
         return self._get_page_view_values(
@@ -292,6 +302,7 @@ class SupportCustomerPortal(CustomerPortal):
                 "page_name": "support_ticket_new",
                 "categories": request.env["support.service.category"].search([]),
                 "colleagues": request.env["support.ticket"]._portal_colleague_options(),
+                "environments": request.env["support.ticket"]._portal_environment_options(),
                 "priorities": request.env["support.ticket"]
                 ._fields["priority"]
                 ._description_selection(request.env),
@@ -364,3 +375,32 @@ class SupportCustomerPortal(CustomerPortal):
         values.update(env["support.hour.pack"]._portal_packs_page_values(partner))
         values["page_name"] = "support_pack"
         return request.render("support_portal.portal_my_support_packs", values)
+
+    # ------------------------------------------------------------------------------------------
+    # Environments (Key Users: the record rules decide who sees which)
+    # ------------------------------------------------------------------------------------------
+    @http.route(["/my/support/environments"], type="http", auth="user", website=True)
+    def portal_my_support_environments(self, **kw):
+        Environment = request.env["support.environment"]
+        environments = Environment.search([]) if Environment.has_access("read") else Environment
+        values = self._prepare_portal_layout_values()
+        values.update(environments._portal_list_values())
+        values["page_name"] = "support_environment"
+        return request.render("support_portal.portal_my_support_environments", values)
+
+    @http.route(
+        ["/my/support/environments/<int:environment_id>"], type="http", auth="user", website=True
+    )
+    def portal_my_support_environment(self, environment_id, **kw):
+        Environment = request.env["support.environment"]
+        environment = (
+            Environment.search([("id", "=", environment_id)])
+            if Environment.has_access("read")
+            else Environment
+        )
+        if not environment:
+            return request.redirect("/my")
+        values = self._prepare_portal_layout_values()
+        values.update(environment._portal_page_values())
+        values["page_name"] = "support_environment"
+        return request.render("support_portal.portal_my_support_environment", values)

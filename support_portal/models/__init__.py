@@ -1,5 +1,6 @@
 from . import ir_http
 from . import support_agreement
+from . import support_environment
 from . import support_hour_pack
 from . import support_ticket
 from . import support_ticket_desk

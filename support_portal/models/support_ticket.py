@@ -243,7 +243,7 @@ class SupportTicket(models.Model):
             ``charge_accepted`` (truthy when the requester accepted the charge), ``priority``,
             ``cc_partner_ids`` (colleagues to copy: ids), ``attachment_ids`` and
             ``attachment_tokens`` (files uploaded as pending attachments, with their ownership
-            tokens)
+            tokens), ``environment_id`` (one of the user's environments, or empty)
         :return: the new ticket (sudo)
         :raise UserError: missing title or category, a billable request without acceptance,
             a colleague of another customer, a refused attachment
@@ -263,6 +263,7 @@ class SupportTicket(models.Model):
         attachments = self._portal_pending_attachments(
             values.get("attachment_ids"), values.get("attachment_tokens")
         )
+        environment = self._portal_get_environment(values.get("environment_id"))
         priority = str(values.get("priority") or "0")
         if priority not in dict(self._fields["priority"].selection):
             raise UserError(self.env._("Please choose a valid priority."))
@@ -276,6 +277,7 @@ class SupportTicket(models.Model):
             "user_id": False,
             "priority": priority,
             "intake_channel": "portal",
+            "environment_id": environment.id,
         }
         if decision["requires_acceptance"]:
             vals.update(
@@ -291,6 +293,29 @@ class SupportTicket(models.Model):
             )
         ticket._portal_add_request_extras(partner, colleagues, attachments)
         return ticket
+
+    @api.model
+    def _portal_environment_options(self):
+        """The environments the current user may name on a request: those the record rules
+        let them read (their company's, for its Key Users)."""
+        Environment = self.env["support.environment"]
+        if not Environment.has_access("read"):
+            return Environment
+        return Environment.search([])
+
+    @api.model
+    def _portal_get_environment(self, environment_id):
+        """The environment chosen on the form (empty: none), one of the user's options."""
+        if not environment_id:
+            return self.env["support.environment"]
+        try:
+            environment_id = int(environment_id)
+        except (TypeError, ValueError):
+            environment_id = 0
+        environment = self._portal_environment_options().filtered(lambda e: e.id == environment_id)
+        if not environment:
+            raise UserError(self.env._("Please choose one of your environments."))
+        return environment
 
     # ------------------------------------------------------------------------------------------
     # Portal: approval of work held past the packs (cost control)

@@ -23,6 +23,15 @@ NOTIFICATIONS = {
         "support_portal.mail_template_ticket_resolved",
         "support_portal.mt_ticket_resolved",
     ),
+    # To the customer's Key Users, each in their language (_support_notify_key_users).
+    "patch_planned": (
+        "support_portal.mail_template_patch_planned",
+        "support_portal.mt_patch_planned",
+    ),
+    "patch_done": (
+        "support_portal.mail_template_patch_done",
+        "support_portal.mt_patch_done",
+    ),
 }
 
 
@@ -119,10 +128,69 @@ class SupportTicket(models.Model):
                     days=ticket.company_id.support_reopen_days,
                 ),
             ]
-        return {
-            "lines": lines,
-            "url": ticket.get_base_url() + ticket.get_portal_url(),
-        }
+        elif kind.startswith("patch_"):
+            lines = ticket._support_patch_notice_lines(kind)
+        url = ticket.get_base_url() + ticket.get_portal_url()
+        if kind.startswith("patch_"):
+            url = f"{ticket.get_base_url()}/my/support/environments/{ticket.environment_id.id}"
+        return {"lines": lines, "url": url}
+
+    def _support_patch_notice_lines(self, kind):
+        """What the Key Users are told before (``patch_planned``) and after (``patch_done``) a
+        monthly patch of an environment."""
+        self.ensure_one()
+        environment = self.environment_id
+        patch_types = dict(self._fields["patch_type"]._description_selection(self.env))
+        patch = patch_types.get(self.patch_type, "")
+        if kind == "patch_planned":
+            if not self.planned_date_start:
+                return [
+                    self.env._(
+                        "The monthly patch of %(environment)s (%(patch)s) is planned this month "
+                        "(%(ref)s). We will tell you the result.",
+                        patch=patch,
+                        environment=environment.display_name,
+                        ref=self.number,
+                    )
+                ]
+            return [
+                self.env._(
+                    "The monthly patch of %(environment)s (%(patch)s) is planned for %(start)s, "
+                    "in its maintenance window %(window)s (%(ref)s).",
+                    patch=patch,
+                    environment=environment.display_name,
+                    start=environment._format_window_start(self.planned_date_start, environment.tz),
+                    window=environment._maintenance_window_label(),
+                    ref=self.number,
+                ),
+                self.env._("The environment may be unavailable during the window."),
+            ]
+        results = dict(
+            self.env["support.patch.record"]._fields["result"]._description_selection(self.env)
+        )
+        types = dict(
+            self.env["support.patch.record"]._fields["patch_type"]._description_selection(self.env)
+        )
+        lines = [
+            self.env._(
+                "The monthly patch of %(environment)s is finished (%(ref)s).",
+                environment=environment.display_name,
+                ref=self.number,
+            )
+        ]
+        for record in self.patch_record_ids:
+            lines.append(
+                self.env._(
+                    "%(type)s: %(result)s, from %(before)s to %(after)s, %(minutes)s minutes of "
+                    "downtime.",
+                    type=types.get(record.patch_type, ""),
+                    result=results.get(record.result, ""),
+                    before=record.version_before or "-",
+                    after=record.version_after or "-",
+                    minutes=record.downtime_minutes,
+                )
+            )
+        return lines
 
     def _support_notification_subject(self, kind):
         self.ensure_one()
@@ -131,6 +199,8 @@ class SupportTicket(models.Model):
             "billable": self.env._("Request %(ref)s is now billable: %(title)s"),
             "approval": self.env._("Request %(ref)s: your approval is needed"),
             "resolved": self.env._("Request %(ref)s resolved: %(title)s"),
+            "patch_planned": self.env._("Patch planned: %(title)s"),
+            "patch_done": self.env._("Patch result: %(title)s"),
         }
         return subjects[kind] % {"ref": self.number, "title": self.name}
 
@@ -155,6 +225,36 @@ class SupportTicket(models.Model):
                 message_type="comment",
                 author_id=ticket.company_id.partner_id.id,
             )
+
+    def _support_notify_key_users(self, kind):
+        """Post the notice `kind` on each ticket to the customer's Key Users today, one message
+        per language, each rendered in that language."""
+        template_xmlid, subtype_xmlid = NOTIFICATIONS[kind]
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        if not template:
+            return
+        system = self.env.ref("base.user_root")
+        for ticket in self.sudo().with_user(system):
+            key_users = ticket.commercial_partner_id.support_key_user_ids.filtered("email")
+            default_lang = ticket.company_id.partner_id.lang or "en_US"
+            for lang, partners in key_users.grouped(lambda p, d=default_lang: p.lang or d).items():
+                rendered = {
+                    fname: template._render_field(fname, ticket.ids, set_lang=lang)[ticket.id]
+                    for fname in ("subject", "body_html")
+                }
+                ticket.message_post(
+                    body=rendered["body_html"],
+                    subject=rendered["subject"],
+                    partner_ids=partners.ids,
+                    message_type="comment",
+                    subtype_xmlid=subtype_xmlid,
+                    author_id=ticket.company_id.partner_id.id,
+                )
+
+    def _support_patch_planned(self):
+        res = super()._support_patch_planned()
+        self.filtered("environment_id")._support_notify_key_users("patch_planned")
+        return res
 
     # --- When -----------------------------------------------------------------------------------
     @api.model_create_multi
@@ -206,7 +306,9 @@ class SupportTicket(models.Model):
         # A resolution that makes the request billable says so in the resolution notice.
         (billable - resolved)._support_notify("billable")
         held._support_notify("approval")
-        resolved._support_notify("resolved")
+        patched = resolved.filtered(lambda t: t.patch_agreement_id and t.environment_id)
+        (resolved - patched)._support_notify("resolved")
+        patched._support_notify_key_users("patch_done")
 
     def write(self, vals):
         before = self._support_coverage_snapshot()

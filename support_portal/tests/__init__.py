@@ -11,3 +11,4 @@ from . import test_desk
 from . import test_desk_routes
 from . import test_portal_sla
 from . import test_told_is_done
+from . import test_portal_environments

@@ -24,3 +24,4 @@ from . import test_engine
 from . import test_statement_sla
 from . import test_invoice_values
 from . import test_einvoice
+from . import test_statement_environment

@@ -1,0 +1,54 @@
+"""Customer environments in the portal: a Key User's view of what the patch and maintenance
+fees deliver. What a user may see comes from the record rules (Key Users of the customer)."""
+
+from odoo import models
+
+
+class SupportEnvironment(models.Model):
+    _inherit = "support.environment"
+
+    def _portal_last_patches(self):
+        """{environment: its latest patch record}, with one search (the caller's rights)."""
+        records = self.env["support.patch.record"].search(
+            [("environment_id", "in", self.ids)], order="date desc, id desc"
+        )
+        last = {}
+        for record in records:
+            last.setdefault(record.environment_id, record)
+        return last
+
+    def _portal_open_ticket_domain(self):
+        return [
+            ("environment_id", "in", self.ids),
+            ("is_closed", "=", False),
+            ("is_cancelled", "=", False),
+        ]
+
+    def _portal_list_values(self):
+        """What /my/support/environments shows for the environments of ``self``."""
+        counts = dict(
+            self.env["support.ticket"]._read_group(
+                self._portal_open_ticket_domain(), ["environment_id"], ["__count"]
+            )
+        )
+        last = self._portal_last_patches()
+        return {
+            "environments": self,
+            "last_patches": last,
+            "open_counts": {env: counts.get(env, 0) for env in self},
+        }
+
+    def _portal_page_values(self):
+        """What /my/support/environments/<id> shows: the environment, its patch history, its
+        open requests and the next planned patch."""
+        self.ensure_one()
+        Ticket = self.env["support.ticket"]
+        open_tickets = Ticket.search(self._portal_open_ticket_domain(), order="request_date desc")
+        planned = open_tickets.filtered("planned_date_start").sorted("planned_date_start")[:1]
+        return {
+            "environment": self,
+            "patches": self.env["support.patch.record"].search([("environment_id", "=", self.id)]),
+            "open_tickets": open_tickets,
+            "next_patch": planned,
+            "next_patch_start": self._format_window_start(planned.planned_date_start, self.tz),
+        }
