@@ -9,6 +9,7 @@ counted in business hours when the ticket moves on, and the deadlines move by it
 """
 
 from bisect import bisect_right
+from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -32,6 +33,8 @@ SLA_WARN_RATIO = 0.75
 SLA_WINDOW_DAYS = 42
 SLA_MAX_WINDOW_DAYS = 3 * 366
 SLA_CLOCKS = ("response", "resolution")
+# What the escalation job remembers it sent, per clock (reset when the deadline moves).
+SLA_FLAGS = tuple(f"sla_{clock}_{kind}" for clock in SLA_CLOCKS for kind in ("warned", "escalated"))
 
 
 class SupportTicketStage(models.Model):
@@ -234,9 +237,12 @@ class SupportTicket(models.Model):
             "sla_response_warn_date",
             "sla_resolution_warn_date",
         )
+        flagged = tickets._sla_flagged_deadlines()
         for fname in fnames:
             self.env.add_to_compute(self._fields[fname], tickets)
         tickets.flush_recordset(list(fnames))
+        if flagged:
+            tickets._sla_reset_flags(flagged)
 
     # --- Deadlines ----------------------------------------------------------------------------
     def _sla_start(self):
@@ -510,10 +516,44 @@ class SupportTicket(models.Model):
                 changed.sudo().write(
                     {"sla_response_deadline_manual": False, "sla_resolution_deadline_manual": False}
                 )
+        flagged = {} if set(vals) <= set(SLA_FLAGS) else self._sla_flagged_deadlines()
         res = super().write(vals)
         if "stage_id" in vals:
             self._sla_update_clock(fields.Datetime.now())
+        if flagged:
+            self._sla_reset_flags(flagged)
         return res
+
+    # --- Warnings follow the deadline ---------------------------------------------------------
+    def _sla_flagged_deadlines(self):
+        """``{ticket id: {clock: deadline}}`` of the tickets already warned or escalated."""
+        return {
+            ticket.id: {clock: ticket[f"sla_{clock}_deadline"] for clock in SLA_CLOCKS}
+            for ticket in self
+            if any(ticket[flag] for flag in SLA_FLAGS)
+        }
+
+    def _sla_reset_flags(self, before):
+        """A deadline that moved gets its warning and escalation again: a clock warned or
+        escalated for its old deadline is warned again when its new warning time is still to
+        come, and escalated again when its new deadline is still to come."""
+        now = fields.Datetime.now()
+        resets = defaultdict(list)
+        for ticket in self.browse(list(before)).exists():
+            vals = {}
+            for clock in SLA_CLOCKS:
+                deadline = ticket[f"sla_{clock}_deadline"]
+                if deadline == before[ticket.id][clock]:
+                    continue
+                warn_date = ticket[f"sla_{clock}_warn_date"]
+                if ticket[f"sla_{clock}_warned"] and (not warn_date or warn_date > now):
+                    vals[f"sla_{clock}_warned"] = False
+                if ticket[f"sla_{clock}_escalated"] and (not deadline or deadline > now):
+                    vals[f"sla_{clock}_escalated"] = False
+            if vals:
+                resets[tuple(sorted(vals))].append(ticket.id)
+        for fnames, ids in resets.items():
+            self.browse(ids).sudo().write(dict.fromkeys(fnames, False))
 
     # --- A manager moves a deadline -----------------------------------------------------------
     def action_sla_change_deadline(self):

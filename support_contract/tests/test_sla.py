@@ -303,6 +303,54 @@ class TestSla(SupportCase):
         self.assertEqual(len(notes), 1)
         self.assertTrue(ticket.sla_response_warned and ticket.sla_response_escalated)
 
+    def test_moved_deadline_is_warned_and_escalated_again(self):
+        """The warning and escalation follow the deadline: once sent for the old one, a manager's
+        later deadline gets its own, each once; a deadline moved into the past escalates nothing
+        twice."""
+        ticket = self._request("2027-03-01 09:00")
+        Ticket = self.env["support.ticket"]
+        Activity = self.env["mail.activity"]
+        warn = self.env.ref("support_contract.mail_activity_type_sla_warn")
+        breach = self.env.ref("support_contract.mail_activity_type_sla_breach")
+        domain = [("res_model", "=", "support.ticket"), ("res_id", "=", ticket.id)]
+
+        def count(kind):
+            text = "Answer the customer" if kind == warn else "Response target breached"
+            return Activity.search_count(
+                domain + [("activity_type_id", "=", kind.id), ("note", "ilike", text)]
+            )
+
+        for moment in ("2027-03-01 13:05", "2027-03-01 14:05"):
+            with self._at(moment):
+                Ticket._cron_sla_escalate()
+        self.assertEqual((count(warn), count(breach)), (1, 1))
+        self.assertTrue(ticket.sla_response_warned and ticket.sla_response_escalated)
+        # Tuesday 09:00: the manager gives until Tuesday 17:00 (8 h, warned from 15:00).
+        with self._at("2027-03-02 09:00"):
+            ticket.with_user(self.manager)._sla_set_deadlines(
+                local("2027-03-02 17:00"), False, "Kunden är bortrest"
+            )
+            self.assertEqual(ticket.sla_response_state, "running")
+            self.assertFalse(ticket.sla_response_warned or ticket.sla_response_escalated)
+            Ticket._cron_sla_escalate()
+        self.assertEqual((count(warn), count(breach)), (1, 1), "nothing due yet")
+        for moment in ("2027-03-02 15:30", "2027-03-02 15:45"):
+            with self._at(moment):
+                Ticket._cron_sla_escalate()
+        self.assertEqual((count(warn), count(breach)), (2, 1), "warned once for the new one")
+        for moment in ("2027-03-02 17:05", "2027-03-02 17:20"):
+            with self._at(moment):
+                Ticket._cron_sla_escalate()
+        self.assertEqual((count(warn), count(breach)), (2, 2), "escalated once for the new one")
+        # Moved again, but to a moment already past: not escalated a third time.
+        with self._at("2027-03-02 17:30"):
+            ticket.with_user(self.manager)._sla_set_deadlines(
+                local("2027-03-02 17:10"), False, "Rättat"
+            )
+            self.assertTrue(ticket.sla_response_warned and ticket.sla_response_escalated)
+            Ticket._cron_sla_escalate()
+        self.assertEqual((count(warn), count(breach)), (2, 2))
+
     # --- Rights -------------------------------------------------------------------------------
     def test_engine_fields_protected(self):
         ticket = self._request("2027-03-01 09:00")

@@ -86,6 +86,12 @@ class TestSupportDashboard(HttpCase):
         self.assertEqual(snapshot["pivots"]["9"]["model"], "support.ticket")
         self.assertIn(["sla_at_risk", "=", True], snapshot["pivots"]["10"]["domain"])
         self.assertEqual(snapshot["pivots"]["11"]["model"], "rating.rating")
+        # Compliance: the share of the resolved requests resolved in time, as a percentage.
+        sheet = snapshot["sheets"][0]
+        self.assertEqual(sheet["cells"]["D53"], '=_t("In Time")')
+        for row in range(54, 62):
+            self.assertEqual(sheet["cells"][f"D{row}"], f'=IFERROR(B{row}/C{row},"")')
+        self.assertEqual(snapshot["formats"][str(sheet["formats"]["D54:D61"])], "0%")
         # Titles are translated terms of this addon (Swedish in i18n/sv.po).
         self.assertIn('=_t("Hours to Invoice")', snapshot["sheets"][0]["cells"].values())
 

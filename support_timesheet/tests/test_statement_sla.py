@@ -73,7 +73,16 @@ class TestStatementSla(SupportTimesheetCase):
             ._render_qweb_html("support_timesheet.support_statement_report", statement.ids)[0]
             .decode()
         )
-        self.assertIn("Answered in time: <span>1</span> of <span>2</span>", html)
+        self.assertIn(
+            "Answered in time: <span>1</span> of <span>2</span> requests received this month "
+            "(<span>50</span> %).",
+            html,
+        )
+        self.assertIn(
+            "Resolved in time: <span>1</span> of <span>2</span> requests resolved this month "
+            "(<span>50</span> %).",
+            html,
+        )
         # The next month counts none of them.
         next_month = self.env["support.statement"].create(
             {
