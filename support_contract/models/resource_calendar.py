@@ -8,6 +8,9 @@ from pytz import timezone, utc
 
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 
 def _saturday_between(year, month, day):
@@ -17,27 +20,28 @@ def _saturday_between(year, month, day):
 
 
 def swedish_holidays(year):
-    """``[(date, English name)]`` of one year: the public holidays (weekend ones included) and
-    julafton, nyårsafton, midsommarafton. The names are translated where they are shown."""
+    """``[(date, name)]`` of one year: the public holidays (weekend ones included) and
+    julafton, nyårsafton, midsommarafton. The names are lazy translations (``_lt``): the leaves
+    get them in the language of the calendar's company."""
     easter_day = easter(year)
     midsummer_day = _saturday_between(year, 6, 20)
     return [
-        (date(year, 1, 1), "New Year's Day (Nyårsdagen)"),
-        (date(year, 1, 6), "Epiphany (Trettondedag jul)"),
-        (easter_day - timedelta(days=2), "Good Friday (Långfredagen)"),
-        (easter_day, "Easter Day (Påskdagen)"),
-        (easter_day + timedelta(days=1), "Easter Monday (Annandag påsk)"),
-        (date(year, 5, 1), "May Day (Första maj)"),
-        (easter_day + timedelta(days=39), "Ascension Day (Kristi himmelsfärdsdag)"),
-        (easter_day + timedelta(days=49), "Whit Sunday (Pingstdagen)"),
-        (date(year, 6, 6), "National Day (Sveriges nationaldag)"),
-        (midsummer_day - timedelta(days=1), "Midsummer Eve (Midsommarafton)"),
-        (midsummer_day, "Midsummer Day (Midsommardagen)"),
-        (_saturday_between(year, 10, 31), "All Saints' Day (Alla helgons dag)"),
-        (date(year, 12, 24), "Christmas Eve (Julafton)"),
-        (date(year, 12, 25), "Christmas Day (Juldagen)"),
-        (date(year, 12, 26), "Boxing Day (Annandag jul)"),
-        (date(year, 12, 31), "New Year's Eve (Nyårsafton)"),
+        (date(year, 1, 1), _lt("New Year's Day")),
+        (date(year, 1, 6), _lt("Epiphany")),
+        (easter_day - timedelta(days=2), _lt("Good Friday")),
+        (easter_day, _lt("Easter Day")),
+        (easter_day + timedelta(days=1), _lt("Easter Monday")),
+        (date(year, 5, 1), _lt("May Day")),
+        (easter_day + timedelta(days=39), _lt("Ascension Day")),
+        (easter_day + timedelta(days=49), _lt("Whit Sunday")),
+        (date(year, 6, 6), _lt("National Day of Sweden")),
+        (midsummer_day - timedelta(days=1), _lt("Midsummer Eve")),
+        (midsummer_day, _lt("Midsummer Day")),
+        (_saturday_between(year, 10, 31), _lt("All Saints' Day")),
+        (date(year, 12, 24), _lt("Christmas Eve")),
+        (date(year, 12, 25), _lt("Christmas Day")),
+        (date(year, 12, 26), _lt("Boxing Day")),
+        (date(year, 12, 31), _lt("New Year's Eve")),
     ]
 
 
@@ -46,7 +50,8 @@ class ResourceCalendar(models.Model):
 
     def _support_generate_swedish_holidays(self, year_from, year_to):
         """Add the Swedish holidays of ``year_from`` to ``year_to`` to these calendars as global
-        leaves (whole local days in the calendar's time zone). Idempotent: a day that already
+        leaves (whole local days in the calendar's time zone), named in the language of the
+        calendar's company (else the user's). Idempotent: a day that already
         has a global leave of the calendar gets none. Runs with the caller's rights.
 
         :return: the leaves created
@@ -59,6 +64,7 @@ class ResourceCalendar(models.Model):
         vals_list = []
         for calendar in self:
             tz = timezone(calendar.tz or "UTC")
+            lang = calendar.company_id.partner_id.lang or self.env.lang or "en_US"
             existing = Leave.search(
                 [
                     ("calendar_id", "=", calendar.id),
@@ -81,7 +87,7 @@ class ResourceCalendar(models.Model):
                     end = tz.localize(datetime.combine(day, time(23, 59, 59)))
                     vals_list.append(
                         {
-                            "name": name,
+                            "name": name._translate(lang),
                             "calendar_id": calendar.id,
                             "company_id": calendar.company_id.id,
                             "time_type": "leave",

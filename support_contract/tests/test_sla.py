@@ -109,8 +109,32 @@ class TestSla(SupportCase):
         ]:
             self.assertIn(datetime.strptime(day, "%Y-%m-%d").date(), days, why)
         self.assertEqual(len(days), 16)
-        midsummer_2026 = [d for d, n in swedish_holidays(2026) if "Midsummer Eve" in n]
+        midsummer_2026 = [
+            d for d, n in swedish_holidays(2026) if n._translate("en_US") == "Midsummer Eve"
+        ]
         self.assertEqual(str(midsummer_2026[0]), "2026-06-19")
+
+    def test_holiday_names_in_the_companys_language(self):
+        """The leaves are named in the language of the calendar's company: Swedish books get
+        Swedish names, whoever runs the action."""
+        self.env["res.lang"]._activate_lang("sv_SE")
+        Calendar = self.env["resource.calendar"]
+        names = {}
+        for lang in ("sv_SE", "en_US"):
+            self.company.partner_id.lang = lang
+            calendar = Calendar.create(
+                {"name": lang, "tz": "Europe/Stockholm", "company_id": self.company.id}
+            )
+            leaves = calendar.with_context(lang="en_US")._support_generate_swedish_holidays(
+                2027, 2027
+            )
+            names[lang] = set(leaves.mapped("name"))
+        self.assertLessEqual(
+            {"Nyårsdagen", "Långfredagen", "Midsommarafton", "Julafton", "Nyårsafton"},
+            names["sv_SE"],
+        )
+        self.assertLessEqual({"New Year's Day", "Midsummer Eve", "Christmas Eve"}, names["en_US"])
+        self.assertEqual(len(names["sv_SE"]), 16)
 
     def test_holidays_idempotent(self):
         Leave = self.env["resource.calendar.leaves"]
@@ -126,7 +150,7 @@ class TestSla(SupportCase):
         wizard.action_generate()
         self.assertEqual(Leave.search_count(domain), 4 * 16, "only 2029 was added")
         julafton = Leave.search(
-            domain + [("name", "ilike", "Julafton")], limit=1, order="date_from"
+            domain + [("name", "=", "Christmas Eve")], limit=1, order="date_from"
         )
         self.assertEqual(julafton.date_from, local("2026-12-24 00:00"), "a whole local day")
 
