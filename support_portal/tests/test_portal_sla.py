@@ -1,9 +1,11 @@
 from datetime import datetime
 
 from freezegun import freeze_time
+from markupsafe import escape
 from pytz import timezone, utc
 
-from odoo.tests import TransactionCase, tagged
+from odoo import http
+from odoo.tests import HttpCase, TransactionCase, tagged
 
 from .common import SupportPortalFixture
 
@@ -13,13 +15,12 @@ def local(text):
     return moment.astimezone(utc).replace(tzinfo=None)
 
 
-@tagged("post_install", "-at_install")
-class TestPortalSla(SupportPortalFixture, TransactionCase):
-    """What the customer is told about the service levels, and the rating request."""
+class PortalSlaFixture(SupportPortalFixture):
+    """The portal fixture on a Stockholm calendar with the Swedish holidays of 2027, a
+    maintenance policy of 4 h to answer and 16 h to resolve, and a Swedish-speaking Key User."""
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def _setup_portal_sla(cls):
         cls._setup_portal_fixture()
         cls.env["res.lang"]._activate_lang("sv_SE")
         cls.env["ir.module.module"]._load_module_terms(
@@ -41,6 +42,16 @@ class TestPortalSla(SupportPortalFixture, TransactionCase):
             }
         )
         cls.stage_resolved = cls.env.ref("support_contract.stage_resolved")
+
+
+@tagged("post_install", "-at_install")
+class TestPortalSla(PortalSlaFixture, TransactionCase):
+    """What the customer is told about the service levels, and the rating request."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_portal_sla()
 
     def _request_at(self, text, user):
         moment = local(text)
@@ -103,3 +114,58 @@ class TestPortalSla(SupportPortalFixture, TransactionCase):
         self.assertEqual(rating.rated_partner_id, ticket.user_id.partner_id)
         self.assertEqual(rating.parent_res_model, "support.agreement.type")
         self.assertEqual(rating.parent_res_id, self.type_maintenance.id)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalSlaHttp(PortalSlaFixture, HttpCase):
+    """The request page over HTTP: the Key User reads by when the team answers (the text the
+    notices use), rates the resolved request through Odoo's rating page and sees the rating;
+    another customer's contact reads neither."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_portal_sla()
+
+    def test_answer_by_and_rating_over_http(self):
+        ticket = (
+            self.env["support.ticket"]
+            .with_user(self.portal_key_a)
+            ._portal_create_request({"category_id": self.cat_bug_fix.id, "name": "Fel i rapport"})
+        )
+        self.authenticate(self.portal_key_a.login, f"{self.portal_key_a.login}-pw")
+        page = self.url_open(f"/my/support/tickets/{ticket.id}")
+        self.assertEqual(page.status_code, 200)
+        answer_by = ticket.with_context(lang="sv_SE")._support_answer_by_text()
+        self.assertTrue(answer_by)
+        self.assertIn(str(escape(answer_by)), page.text, "the Key User's language")
+        self.assertIn("o_support_resolve_by", page.text)
+        # Another customer's contact opens neither the page nor a rating of it.
+        self.authenticate(self.portal_user_b.login, f"{self.portal_user_b.login}-pw")
+        other = self.url_open(f"/my/support/tickets/{ticket.id}", allow_redirects=False)
+        self.assertNotEqual(other.status_code, 200)
+        # Resolved: the requester rates through the link of the resolved notice.
+        ticket.user_id = self.env.ref("base.user_admin")
+        ticket.write({"stage_id": self.stage_resolved.id, "outcome": "code_error"})
+        rating = self.env["rating.rating"].search(
+            [("res_model", "=", "support.ticket"), ("res_id", "=", ticket.id)]
+        )
+        self.assertEqual(len(rating), 1)
+        self.assertEqual(self.url_open(f"/rate/{rating.access_token}/5").status_code, 200)
+        self.assertFalse(rating.consumed, "opening the link does not rate (mail crawlers)")
+        self.authenticate(self.portal_key_a.login, f"{self.portal_key_a.login}-pw")
+        response = self.url_open(
+            f"/rate/{rating.access_token}/submit_feedback",
+            data={
+                "rate": 5,
+                "feedback": "Snabbt och bra",
+                "csrf_token": http.Request.csrf_token(self),
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(rating.consumed)
+        self.assertEqual(ticket.rating_last_value, 5)
+        page = self.url_open(f"/my/support/tickets/{ticket.id}")
+        self.assertIn("o_support_rating", page.text)
+        self.assertIn("Snabbt och bra", page.text)
+        self.assertNotIn("o_support_answer_by", page.text, "answered: no promise left")
