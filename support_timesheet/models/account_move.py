@@ -17,8 +17,15 @@ class AccountMove(models.Model):
         "cancelled or credited and may be billed again: it cannot be reset to draft.",
     )
 
+    support_is_pack_revenue = fields.Boolean(
+        string="Pack Revenue Entry",
+        readonly=True,
+        copy=False,
+        help="The company's entry of the month recognising prepaid pack revenue.",
+    )
+
     def _support_protected_fields(self):
-        return super()._support_protected_fields() | {"support_released"}
+        return super()._support_protected_fields() | {"support_released", "support_is_pack_revenue"}
 
     @api.model
     def _support_check_invoicing_rights(self):
@@ -265,7 +272,13 @@ class AccountMove(models.Model):
             .sudo()
             .search([("invoice_line_id", "in", self.invoice_line_ids.ids)])
         )
-        used = packs.filtered("consumption_ids")
+        # A pack with revenue recognised stays too: the next recognition reverses it.
+        recognised = dict(
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group([("support_pack_id", "in", packs.ids)], ["support_pack_id"], ["__count"])
+        )
+        used = packs.filtered(lambda p: p.consumption_ids or p in recognised)
         (packs - used).unlink()
         for pack in used:
             pack.message_post(
@@ -281,6 +294,7 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         posted._support_create_packs()
+        posted._support_link_pack_credits()
         credited = posted._support_credited_invoices()
         if credited:
             credited._support_release()
@@ -300,6 +314,10 @@ class AccountMove(models.Model):
                 [("invoice_line_id", "in", lines.ids)], ["invoice_line_id"], ["__count"]
             )
         )
+        deferred = {
+            company: company.support_deferred_revenue_account_id
+            for company in lines.company_id.sudo()
+        }
         vals_list = []
         for line in lines:
             product = line.product_id
@@ -317,7 +335,32 @@ class AccountMove(models.Model):
                         + relativedelta(months=product.support_pack_validity_months, days=-1),
                         "company_id": line.move_id.company_id.id,
                         "invoice_line_id": line.id,
+                        "deferred_account_id": line.account_id.id
+                        if line.account_id == deferred.get(line.company_id)
+                        else False,
                     }
                 )
         if vals_list:
             Pack.create(vals_list)
+
+    def _support_link_pack_credits(self):
+        """Link the pack lines of posted credit notes to the pack sale lines they credit (same
+        product, in the invoice they reverse): what a pack is worth is its sale less them."""
+        for refund in self.filtered(lambda m: m.move_type == "out_refund" and m.reversed_entry_id):
+            sold = refund.reversed_entry_id.invoice_line_ids.filtered(
+                lambda line: line.product_id.support_is_pack
+            )
+            for line in refund.invoice_line_ids.filtered(
+                lambda line: line.product_id.support_is_pack and not line.support_pack_sale_line_id
+            ):
+                same = sold.filtered(lambda s, line=line: s.product_id == line.product_id)
+                match = (
+                    same.filtered(
+                        lambda s, line=line: s.price_unit == line.price_unit
+                        and s.quantity == line.quantity
+                    )[:1]
+                    or same[:1]
+                )
+                if match:
+                    line.sudo().support_pack_sale_line_id = match
+                    sold -= match

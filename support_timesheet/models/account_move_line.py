@@ -54,6 +54,39 @@ class AccountMoveLine(models.Model):
     support_fee_period_ids = fields.One2many(
         "support.agreement.fee.period", "invoice_line_id", string="Fee Periods", readonly=True
     )
+    support_pack_id = fields.Many2one(
+        "support.hour.pack",
+        string="Recognised Pack",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        ondelete="restrict",
+        help="The prepaid pack whose revenue this line of a pack revenue entry recognises.",
+    )
+    support_pack_sale_line_id = fields.Many2one(
+        "account.move.line",
+        string="Credited Pack Sale",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
+        help="The pack sale line this credit note line credits.",
+    )
+
+    def _compute_account_id(self):
+        """A pack product sold on a customer invoice goes to the company's deferred pack
+        revenue account, when it has one (a credit note reversing it copies the account)."""
+        res = super()._compute_account_id()
+        for line in self:
+            if (
+                line.display_type == "product"
+                and line.move_id.move_type == "out_invoice"
+                and line.product_id.support_is_pack
+            ):
+                account = line.move_id.company_id.sudo().support_deferred_revenue_account_id
+                if account:
+                    line.account_id = account
+        return res
 
     def _support_undo_fee_credits(self):
         """A fee credit that is deleted or cancelled before it counts gives the fee month its
@@ -76,6 +109,8 @@ class AccountMoveLine(models.Model):
             "support_released_timesheet_ids",
             "support_fee_credit_period_id",
             "support_fee_credit_ratio",
+            "support_pack_id",
+            "support_pack_sale_line_id",
         }
 
     def write(self, vals):

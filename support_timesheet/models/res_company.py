@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -18,6 +19,31 @@ class ResCompany(models.Model):
         help="Agreement type whose minimum per request, rounding and hourly rate bill the "
         "requests no agreement covers.",
     )
+    support_deferred_revenue_account_id = fields.Many2one(
+        "account.account",
+        string="Deferred Pack Revenue Account",
+        domain="[('account_type', '=', 'liability_current')]",
+        help="Prepaid support packs sold are booked here (a current liability, e.g. BAS 2970 "
+        "Förutbetalda intäkter) and moved to the pack product's income account as their hours "
+        "are drawn or expire (Recognise Pack Revenue). Empty: packs are income when sold.",
+    )
+
+    @api.constrains("support_deferred_revenue_account_id")
+    def _check_support_deferred_revenue_account(self):
+        for company in self:
+            account = company.support_deferred_revenue_account_id
+            if account and (
+                account.account_type != "liability_current"
+                or not account.sudo().company_ids & company.parent_ids
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The deferred pack revenue account %(account)s must be a current "
+                        "liability account of %(company)s.",
+                        account=account.display_name,
+                        company=company.name,
+                    )
+                )
 
     def _support_get_default_project(self):
         """The company's Support project, created on demand (timesheets allowed)."""

@@ -7,3 +7,6 @@ class ResConfigSettings(models.TransientModel):
     support_default_type_id = fields.Many2one(
         related="company_id.support_default_type_id", readonly=False
     )
+    support_deferred_revenue_account_id = fields.Many2one(
+        related="company_id.support_deferred_revenue_account_id", readonly=False
+    )

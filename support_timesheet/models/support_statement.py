@@ -326,11 +326,16 @@ class SupportStatement(models.Model):
                 [("pack_id", "in", packs.ids), ("date", "<=", end)], ["pack_id"], ["hours:sum"]
             )
         )
+        # What each pack is worth and what it earned by the month's end: the pack revenue rule
+        # the books recognise (hours drawn, hours expired), not the sale.
+        worth = packs._support_earned_until(end)
         pack_rows = [
             {
                 "pack": pack,
                 "used": drawn_until.get(pack, 0.0),
                 "remaining": pack.hours - drawn_until.get(pack, 0.0),
+                "value": worth.get(pack.id, (0.0, 0.0))[0],
+                "value_used": worth.get(pack.id, (0.0, 0.0))[1],
                 "chart": pack._support_usage_svg(until=end),
             }
             for pack in packs

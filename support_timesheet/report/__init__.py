@@ -1,1 +1,2 @@
 from . import support_agreement_profitability
+from . import support_hour_pack_revenue

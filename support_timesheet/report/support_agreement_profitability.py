@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.support_hour_pack_revenue import PACK_REVENUE_EVENTS
+
 # The agreement a customer's billable work, pack draws and pack sales count for: the covering
 # agreement of the ticket, else the customer's agreement in force that day with the highest fee
 # (maintenance before patch before On-Demand). ``%(partner)s``, ``%(company)s`` are SQL
@@ -32,10 +34,12 @@ EARNED_LINE = """
 class SupportAgreementProfitability(models.Model):
     """What each agreement earned and what its work cost, per month (a read-only SQL view).
 
-    Earned: the monthly fees (by the month they are for), billable work invoiced and pack sales
-    (by invoice date), pack hours drawn (by the day of the work, at the price the pack was sold
-    for; a pack not sold on an invoice draws at no value). Cost: the hours logged at the cost Odoo
-    records on each timesheet line (the employee's hourly cost when the time was logged).
+    Earned: the monthly fees (by the month they are for), billable work invoiced (by invoice
+    date) and the packs' recognised income, the pack revenue rule of ``PACK_REVENUE_EVENTS`` (hours
+    drawn by the day of the work, hours left at expiry, at the price the pack was sold for less
+    its credit notes; a pack not sold on an invoice earns nothing). Pack sales are shown apart.
+    Cost: the hours logged at the cost Odoo records on each timesheet line (the employee's
+    hourly cost when the time was logged).
     Only posted invoices that no posted credit note reverses count; a fee less the share of the
     month credited as no longer due (``credited_ratio``).
     """
@@ -64,6 +68,7 @@ class SupportAgreementProfitability(models.Model):
             "move_id",
             "company_id",
             "support_ticket_id",
+            "support_pack_sale_line_id",
         ],
         "support.agreement": [
             "partner_id",
@@ -82,7 +87,7 @@ class SupportAgreementProfitability(models.Model):
             "credited_ratio",
             "invoice_line_id",
         ],
-        "support.hour.pack": ["partner_id", "company_id", "hours", "invoice_line_id"],
+        "support.hour.pack": ["partner_id", "company_id", "hours", "invoice_line_id", "date_end"],
         "support.hour.pack.consumption": ["pack_id", "ticket_id", "hours", "date"],
         "support.ticket": [
             "commercial_partner_id",
@@ -109,8 +114,18 @@ class SupportAgreementProfitability(models.Model):
         help="Prepaid packs invoiced; they count as earned when their hours are drawn.",
     )
     pack_sold_hours = fields.Float(string="Pack Hours Sold", readonly=True)
+    pack_expired_amount = fields.Monetary(
+        string="Value of Pack Hours Expired",
+        readonly=True,
+        help="The hours left on packs that expired, at the price they were sold for, in the "
+        "month after their last valid day.",
+    )
+    pack_expired_hours = fields.Float(string="Pack Hours Expired", readonly=True)
     revenue = fields.Monetary(
-        string="Earned", readonly=True, help="Fees, billable work invoiced and pack hours drawn."
+        string="Earned",
+        readonly=True,
+        help="Fees, billable work invoiced and the packs' recognised income (hours drawn and "
+        "hours expired), not their sales.",
     )
     covered_hours = fields.Float(string="Covered Hours", readonly=True)
     covered_cost = fields.Monetary(string="Cost of Covered Work", readonly=True)
@@ -143,6 +158,14 @@ class SupportAgreementProfitability(models.Model):
             "company": "p.company_id",
             "in_force": in_force("aml.date"),
         }
+        expired_lookup = (
+            AGREEMENT_IN_FORCE
+            % {
+                "partner": "p.partner_id",
+                "company": "p.company_id",
+                "in_force": in_force("p.date_end"),
+            }
+        ).replace("in_force ON TRUE", "expired_in_force ON TRUE")
         return [
             (
                 ("fee_amount",),
@@ -189,16 +212,24 @@ class SupportAgreementProfitability(models.Model):
                 ("pack_drawn_amount", "pack_drawn_hours"),
                 f"""
                 SELECT COALESCE(t.coverage_agreement_id, in_force.id) AS agreement_id,
-                       t.commercial_partner_id AS partner_id, p.company_id, c.date AS day,
-                       COALESCE(
-                           c.hours * -aml.balance / NULLIF(aml.quantity * p.hours, 0), 0
-                       ) AS pack_drawn_amount,
-                       c.hours AS pack_drawn_hours
-                  FROM support_hour_pack_consumption c
-                  JOIN support_hour_pack p ON p.id = c.pack_id
-                  JOIN support_ticket t ON t.id = c.ticket_id
-                  LEFT JOIN account_move_line aml ON aml.id = p.invoice_line_id AND {EARNED_LINE}
+                       t.commercial_partner_id AS partner_id, p.company_id, e.day,
+                       e.amount AS pack_drawn_amount, e.hours AS pack_drawn_hours
+                  FROM ({PACK_REVENUE_EVENTS}) e
+                  JOIN support_hour_pack p ON p.id = e.pack_id
+                  JOIN support_ticket t ON t.id = e.ticket_id
                   {lookup}
+                 WHERE e.kind = 'drawn'
+            """,
+            ),
+            (
+                ("pack_expired_amount", "pack_expired_hours"),
+                f"""
+                SELECT expired_in_force.id AS agreement_id, p.partner_id, p.company_id, e.day,
+                       e.amount AS pack_expired_amount, e.hours AS pack_expired_hours
+                  FROM ({PACK_REVENUE_EVENTS}) e
+                  JOIN support_hour_pack p ON p.id = e.pack_id
+                  {expired_lookup}
+                 WHERE e.kind = 'expired' AND e.day <= CURRENT_DATE
             """,
             ),
             (
@@ -230,6 +261,8 @@ class SupportAgreementProfitability(models.Model):
             "pack_sold_hours",
             "pack_drawn_amount",
             "pack_drawn_hours",
+            "pack_expired_amount",
+            "pack_expired_hours",
             "covered_hours",
             "covered_cost",
             "other_hours",
@@ -249,10 +282,11 @@ class SupportAgreementProfitability(models.Model):
             SELECT row_number() OVER (ORDER BY s.date, s.company_id, s.partner_id, s.agreement_id)
                        AS id,
                    s.*, a.type_id,
-                   s.fee_amount + s.billable_amount + s.pack_drawn_amount AS revenue,
+                   s.fee_amount + s.billable_amount + s.pack_drawn_amount
+                       + s.pack_expired_amount AS revenue,
                    s.covered_cost + s.other_cost AS cost,
                    s.fee_amount + s.billable_amount + s.pack_drawn_amount
-                       - s.covered_cost - s.other_cost AS margin,
+                       + s.pack_expired_amount - s.covered_cost - s.other_cost AS margin,
                    s.covered_cost > s.fee_amount AS is_covered_loss
               FROM (
                 SELECT u.agreement_id, u.partner_id, u.company_id, u.date, {sums}

@@ -25,3 +25,4 @@ from . import test_statement_sla
 from . import test_invoice_values
 from . import test_einvoice
 from . import test_statement_environment
+from . import test_pack_revenue
