@@ -13,7 +13,6 @@ from . import res_config_settings
 from . import res_partner
 from . import support_ticket_mail
 from . import mail_thread
-from . import support_desk
 from . import support_sla_policy
 from . import resource_calendar
 from . import support_ticket_sla

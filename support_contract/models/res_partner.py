@@ -18,6 +18,21 @@ class ResPartner(models.Model):
         search="_search_support_key_user_ids",
         help="Contacts of this customer named Key User on one of its agreements in force today.",
     )
+    support_consultant_id = fields.Many2one(
+        "res.users",
+        string="Default Support Consultant",
+        domain="[('share', '=', False)]",
+        help="New requests of this customer are assigned to this consultant, unless its "
+        "agreement names one.",
+    )
+    support_request_reader_ids = fields.Many2many(
+        "res.partner",
+        string="Read All Requests",
+        compute="_compute_support_request_reader_ids",
+        search="_search_support_request_reader_ids",
+        help="Contacts of this customer who read all its requests and its statements: its Key "
+        "Users today and its invoice contact. Other contacts read the requests they made.",
+    )
 
     # --- Key User on a date (the one definition) ----------------------------------------------
     def _get_support_key_user_agreement_domain(self, date=None):
@@ -70,3 +85,40 @@ class ResPartner(models.Model):
         return Domain(
             "support_agreement_ids", "any", contacts._get_support_key_user_agreement_domain()
         )
+
+    # --- Who reads all of a customer's requests (the one definition) ---------------------------
+    def _support_invoice_contact(self):
+        """The contact of this customer its invoices go to (Odoo's invoice address)."""
+        self.ensure_one()
+        customer = self.sudo().commercial_partner_id
+        return self.browse(customer.address_get(["invoice"])["invoice"])
+
+    def _is_support_request_reader(self):
+        """Whether this contact reads all of its customer's requests (and so the statements
+        that list them): a Key User today, or the customer's invoice contact. The portal's
+        record rules ask the same through ``support_request_reader_ids``."""
+        self.ensure_one()
+        return self._is_support_key_user() or self._support_invoice_contact() == self
+
+    @api.depends(
+        "support_key_user_ids",
+        "child_ids",
+        "child_ids.type",
+    )
+    def _compute_support_request_reader_ids(self):
+        for partner in self:
+            partner.support_request_reader_ids = (
+                partner.support_key_user_ids | partner._support_invoice_contact()
+            )
+
+    @api.model
+    def _search_support_request_reader_ids(self, operator, value):
+        """Customers all of whose requests the given contacts read (the domain form of
+        ``_is_support_request_reader``, evaluated when the search runs)."""
+        if operator != "in":
+            return NotImplemented
+        contacts = self.browse(value).sudo().exists()
+        invoiced = contacts.filtered(lambda c: c._support_invoice_contact() == c)
+        return Domain(
+            "support_agreement_ids", "any", contacts._get_support_key_user_agreement_domain()
+        ) | Domain("id", "in", invoiced.commercial_partner_id.ids)

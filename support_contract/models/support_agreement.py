@@ -79,6 +79,13 @@ class SupportAgreement(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Account Manager", default=lambda self: self.env.user, tracking=True
     )
+    consultant_id = fields.Many2one(
+        "res.users",
+        string="Default Consultant",
+        domain="[('share', '=', False)]",
+        tracking=True,
+        help="New requests under this agreement are assigned to this consultant.",
+    )
     note = fields.Html(groups="base.group_user", help="Internal notes, not shown to customers.")
     prerequisite_type_id = fields.Many2one(related="type_id.prerequisite_type_id")
     prerequisite_ok = fields.Boolean(

@@ -39,6 +39,9 @@ COVERAGE_CAUSES = [
     ("not_included_any", "Not included in any agreement"),
     ("no_agreement", "No agreement in force"),
     ("incomplete", "Requester or category missing"),
+    # Undecided: the To Classify queue, and a sender not yet attached to a customer.
+    ("pending_category", "Waiting for the service category"),
+    ("requester_to_confirm", "Requester to confirm"),
 ]
 # Ranks of what one agreement says about a request, lowest first: among the agreements that
 # cover it the lowest rank covers it; when none does, the lowest rank explains why.
@@ -122,6 +125,19 @@ class SupportTicket(models.Model):
     )
     color = fields.Integer()
     # --- The decision: what the rules say, the override, and the final coverage. ---------------
+    # A decision input: nobody's agreement covers a sender not yet attached to a customer
+    # (set by the e-mail intake, cleared by a consultant).
+    is_requester_to_confirm = fields.Boolean(
+        string="Requester to Confirm",
+        compute="_compute_is_requester_to_confirm",
+        store=True,
+        readonly=False,
+        tracking=True,
+        copy=False,
+        help="The sender is not a known contact of one customer: a consultant attaches the "
+        "request to the right customer (set the requester, or the requester's company). Until "
+        "then no agreement covers it.",
+    )
     coverage_decided = fields.Selection(
         COVERAGES,
         string="Coverage by the Rules",
@@ -258,6 +274,11 @@ class SupportTicket(models.Model):
         return stages.search([], order=stages._order)
 
     # --- Decision -----------------------------------------------------------------------------
+    @api.depends("partner_id", "partner_id.commercial_partner_id")
+    def _compute_is_requester_to_confirm(self):
+        # A consultant who corrects the requester (or its company) confirms it.
+        self.is_requester_to_confirm = False
+
     def _prepare_coverage_values(self):
         """The decision inputs of each ticket of ``self``, as plain values."""
         return [
@@ -535,6 +556,15 @@ class SupportTicket(models.Model):
         _ = self.env._
         if cause == "incomplete":
             return _("Billable until decided: choose the requester and the service category.")
+        if cause == "pending_category":
+            return _("Decision pending: choose the service category.")
+        if cause == "requester_to_confirm":
+            requester = facts["requester"]
+            return _(
+                "Billable: the sender %(requester)s is not yet attached to a customer, so no "
+                "agreement covers this request until a consultant confirms the requester.",
+                requester=requester.email or requester.name,
+            )
         category = facts["category"].name
         if cause == "no_agreement":
             return _(

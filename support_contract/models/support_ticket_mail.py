@@ -68,17 +68,6 @@ class SupportTicket(models.Model):
     intake_channel = fields.Selection(
         INTAKE_CHANNELS, string="Received Through", default="backend", readonly=True, copy=False
     )
-    is_requester_to_confirm = fields.Boolean(
-        string="Requester to Confirm",
-        compute="_compute_is_requester_to_confirm",
-        store=True,
-        readonly=False,
-        tracking=True,
-        copy=False,
-        help="The sender is not a known contact of one customer: a consultant attaches the "
-        "request to the right customer (set the requester, or the requester's company). Until "
-        "then no agreement covers it.",
-    )
     review_note = fields.Text(
         string="To Review",
         copy=False,
@@ -97,11 +86,6 @@ class SupportTicket(models.Model):
     def _support_protected_fields(self):
         """Where a request came from and what it follows up on are recorded by the server."""
         return super()._support_protected_fields() | {"intake_channel", "parent_ticket_id"}
-
-    @api.depends("partner_id", "partner_id.commercial_partner_id")
-    def _compute_is_requester_to_confirm(self):
-        # A consultant who corrects the requester (or its company) confirms it.
-        self.is_requester_to_confirm = False
 
     # --- Settings read from the ticket's company ---------------------------------------------
     def _support_reopen_deadline(self):
@@ -546,6 +530,8 @@ class SupportTicket(models.Model):
     def _support_reply_route(self, thread_id, message_dict):
         """Where a reply to ticket `thread_id` goes: the ticket, or a new ticket (the ticket is
         resolved past the reopen window, or the sender is a contact of another customer).
+        ``message_dict`` is read, never changed: other models' routes receive it too (a new
+        ticket's message has no parent: Odoo drops it when it processes a new-record route).
 
         :return: ``(thread_id, custom_values)``; thread_id False means a new ticket
         """
@@ -555,17 +541,12 @@ class SupportTicket(models.Model):
         author = self.env["res.partner"].sudo().browse(message_dict.get("author_id") or [])
         internal = any(not user.share for user in author.user_ids)
         values = {"company_id": ticket.company_id.id}
-        if (
-            author
-            and not internal
-            and author.commercial_partner_id != ticket.commercial_partner_id
-            and ticket.commercial_partner_id != ticket.partner_id  # not a lone contact
-        ):
-            message_dict.pop("parent_id", None)
+        # Another customer's contact (the ticket's customer a company or a private person):
+        # a ticket of its own.
+        if author and not internal and author.commercial_partner_id != ticket.commercial_partner_id:
             values["support_foreign_ticket_id"] = ticket.id
             return False, values
         if ticket.is_closed and not internal and not ticket._support_can_reopen():
-            message_dict.pop("parent_id", None)
             values["parent_ticket_id"] = ticket.id
             values["category_id"] = ticket.category_id.id
             return False, values
@@ -704,27 +685,3 @@ class SupportTicket(models.Model):
                 }
             )
         self.env["mail.activity"].sudo().create(vals_list)
-
-    # --- The two undecided states in the decision -----------------------------------------------
-    coverage_cause = fields.Selection(
-        selection_add=[
-            ("pending_category", "Waiting for the service category"),
-            ("requester_to_confirm", "Requester to confirm"),
-        ],
-        ondelete={"pending_category": "set null", "requester_to_confirm": "set null"},
-    )
-
-    @api.model
-    def _render_coverage_reason(self, facts):
-        """The reasons of the two undecided states of the desk: To Classify, and a sender not
-        yet attached to a customer."""
-        if facts["cause"] == "pending_category":
-            return self.env._("Decision pending: choose the service category.")
-        if facts["cause"] == "requester_to_confirm":
-            requester = facts["requester"]
-            return self.env._(
-                "Billable: the sender %(requester)s is not yet attached to a customer, so no "
-                "agreement covers this request until a consultant confirms the requester.",
-                requester=requester.email or requester.name,
-            )
-        return super()._render_coverage_reason(facts)

@@ -26,6 +26,11 @@ SETTLED_STATUSES = (
     "within_minimum",
     "written_off",
 )
+# Who reads what the work cost (timesheet costs, margins): managers and accountants.
+COST_GROUPS = (
+    "hr_timesheet.group_hr_timesheet_approver,account.group_account_invoice,"
+    "account.group_account_readonly"
+)
 # The fields of an invoiced line that stay as invoiced: the work billed and what the customer
 # reads of it in the portal (its description, who did it, when, on which request). Other fields
 # (costs, validation, analytic plans of other timesheet modules) remain writable, as in
@@ -50,6 +55,10 @@ class AccountAnalyticLine(models.Model):
         "support.protected.mixin",
     ]
 
+    # A line's cost is its employee's hourly cost: for managers (timesheet approvers, which
+    # Support Managers are) and accountants, not for the consultants who read their colleagues'
+    # time on tickets (support_timesheet_security.xml). Views leave the field out for others.
+    amount = fields.Monetary(groups=COST_GROUPS)
     support_ticket_id = fields.Many2one(
         "support.ticket", string="Support Ticket", index="btree_not_null", ondelete="restrict"
     )
@@ -393,6 +402,19 @@ class AccountAnalyticLine(models.Model):
             vals.pop("task_id", None)
             if not vals.get("name"):
                 vals["name"] = ticket.name
+
+    def copy_data(self, default=None):
+        """A user who may not read costs (COST_GROUPS) duplicates time without its cost: the
+        copy's cost is computed as for any new line (hr_timesheet, from its hours and
+        employee). A cost given in ``default`` is that user's own write, refused as such."""
+        amount = self._fields["amount"]
+        if "amount" in (default or {}) or self._has_field_access(amount, "read"):
+            return super().copy_data(default)
+        vals_list = super().copy_data(dict(default or {}, amount=0.0))
+        for vals in vals_list:
+            if vals:
+                vals.pop("amount", None)
+        return vals_list
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -216,11 +216,13 @@ class SupportStatement(models.Model):
         return self._action_open(new)
 
     def action_download(self):
+        """The stored PDF, through the statement's own download route (which checks that the
+        user reads the statement: its customer's readers, or the statement's managers)."""
         self.ensure_one()
         self.check_access("read")
         return {
             "type": "ir.actions.act_url",
-            "url": f"/web/content/{self.attachment_id.id}?download=true",
+            "url": f"{self.access_url}?download=1",
             "target": "self",
         }
 
@@ -256,8 +258,10 @@ class SupportStatement(models.Model):
 
     # ------------------------------------------------------------------ content
     def _statement_values(self):
-        """Everything the statement shows, read for its customer and company only."""
+        """Everything the statement shows, read for its customer and company only, for a
+        user who reads the statement (the report's HTML and PDF routes render it)."""
         self.ensure_one()
+        self.check_access("read")
         env = self.sudo().env
         start, end = self._month_bounds(self.date)
         customer, company = self.partner_id, self.company_id

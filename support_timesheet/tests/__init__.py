@@ -26,3 +26,5 @@ from . import test_invoice_values
 from . import test_einvoice
 from . import test_statement_environment
 from . import test_pack_revenue
+from . import test_cost_access
+from . import test_statement_download

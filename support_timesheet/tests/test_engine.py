@@ -3,7 +3,7 @@ from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -142,10 +142,13 @@ class TestTimesheetLock(SupportTimesheetCase):
         ):
             with self.assertRaisesRegex(UserError, "invoiced", msg=str(vals)):
                 line.with_user(self.consultant).write(vals)
-        # Another timesheet module's fields (here the cost, as a cost update writes it) stay
-        # writable on invoiced time.
-        line.write({"amount": -123.0})
-        self.assertEqual(line.amount, -123.0)
+        # Another timesheet module's fields (here the cost, as a manager's cost update writes
+        # it) stay writable on invoiced time; a consultant writes no cost.
+        with self.assertRaises(AccessError):
+            line.with_user(self.consultant).write({"amount": -123.0})
+        manager = self._user("st_lock_manager", "support_contract.group_support_manager")
+        line.with_user(manager).write({"amount": -123.0})
+        self.assertEqual(line.sudo().amount, -123.0)
         self.assertEqual((line.unit_amount, line.name), (1.0, "Work"))
         self.assertEqual(line.support_billing_status, "invoiced")
 
