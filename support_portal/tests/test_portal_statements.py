@@ -100,6 +100,26 @@ class TestPortalStatements(SupportPortalFixture, HttpCase):
             statements = self.env["support.statement"].with_user(user).search([])
             self.assertEqual(reads_all, self.ticket_key_a in tickets, user.login)
             self.assertEqual(reads_all, self.statement_a in statements, user.login)
+        # In the portal: the colleague's request, the statement and its PDF.
+        self._login(portal_invoicing)
+        response = self._get("/my/support/tickets")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Key user bug", response.text)
+        self.assertNotIn("B's bug", response.text)
+        response = self._get(f"/my/support/tickets/{self.ticket_key_a.id}")
+        self.assertEqual(response.status_code, 200)
+        response = self._get("/my/support/statements")
+        self.assertIn(f"/my/support/statements/{self.statement_a.id}", response.text)
+        response = self._get(f"/my/support/statements/{self.statement_a.id}?download=1")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content, self.statement_a.attachment_id.raw)
+        # The contact who reads only the requests they made: not the colleague's request.
+        self._login(self.portal_user_a)
+        response = self._get("/my/support/tickets")
+        self.assertIn("Fix the data", response.text)
+        self.assertNotIn("Key user bug", response.text)
+        response = self._get(f"/my/support/tickets/{self.ticket_key_a.id}")
+        self.assertNotEqual(response.status_code, 200)
 
     def test_issued_statement_shows_once_sent(self):
         self._login(self.portal_key_a)

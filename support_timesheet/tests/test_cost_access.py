@@ -1,18 +1,15 @@
+from xmlrpc.client import Fault
+
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, JsonRpcException, tagged
 
 from .common import SupportTimesheetCase
 
 
-@tagged("post_install", "-at_install")
-class TestCostAccess(SupportTimesheetCase):
-    """Consultants read their colleagues' time on tickets, not what it cost: the cost of a line
-    (``amount``, the employee's hourly cost) and the margins are for managers and accountants.
-    Tried as each user would over RPC (read, search_read, grouped by employee)."""
-
+class CostFixtureMixin:
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def _setup_costs(cls):
+        """Two consultants' time on one ticket, at hourly costs of 600 and 900."""
         cls.manager = cls._user("st_cost_manager", "support_contract.group_support_manager")
         employees = cls.env["hr.employee"].search(
             [("user_id", "in", (cls.consultant | cls.consultant2).ids)]
@@ -22,6 +19,18 @@ class TestCostAccess(SupportTimesheetCase):
         cls.ticket = cls._ticket(cls.contact_a)
         cls.own_line = cls._log(cls.ticket, 1.0, user=cls.consultant)
         cls.colleague_line = cls._log(cls.ticket, 2.0, user=cls.consultant2)
+
+
+@tagged("post_install", "-at_install")
+class TestCostAccess(CostFixtureMixin, SupportTimesheetCase):
+    """Consultants read their colleagues' time on tickets, not what it cost: the cost of a line
+    (``amount``, the employee's hourly cost) and the margins are for managers and accountants.
+    Tried as each user would over RPC (read, search_read, grouped by employee)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_costs()
 
     def test_consultant_reads_hours_not_costs(self):
         Line = self.env["account.analytic.line"].with_user(self.consultant)
@@ -105,3 +114,61 @@ class TestCostAccess(SupportTimesheetCase):
         with self.assertRaises(AccessError):
             line.copy({"amount": -1.0})
         self.assertEqual(line.sudo().amount, -900.0)
+
+
+@tagged("post_install", "-at_install")
+class TestCostAccessRpc(CostFixtureMixin, SupportTimesheetCase, HttpCase):
+    """The same rule through the server's doors: JSON-RPC (the web client's call_kw) and
+    XML-RPC, logged in as the consultant, then as the manager."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_costs()
+
+    def _call_kw(self, user, method, args, kwargs=None):
+        self.authenticate(user.login, user.login)
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/account.analytic.line/{method}",
+            {
+                "model": "account.analytic.line",
+                "method": method,
+                "args": args,
+                "kwargs": kwargs or {},
+            },
+        )
+
+    def _execute_kw(self, user, method, args, kwargs=None):
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname,
+            user.id,
+            user.login,
+            "account.analytic.line",
+            method,
+            args,
+            kwargs or {},
+        )
+
+    def test_costs_over_json_and_xml_rpc(self):
+        domain = [("support_ticket_id", "=", self.ticket.id)]
+        grouped = {"groupby": ["employee_id"], "aggregates": ["amount:sum"]}
+        for method, args, kwargs in (
+            ("web_read_group", [domain], grouped),
+            ("search_read", [domain, ["amount"]], {}),
+            ("read", [self.colleague_line.ids, ["amount"]], {}),
+        ):
+            with self.assertRaises(JsonRpcException, msg=method) as caught:
+                self._call_kw(self.consultant, method, args, kwargs)
+            self.assertIn("AccessError", str(caught.exception), method)
+            with self.assertRaises(Fault, msg=method) as caught:
+                self._execute_kw(self.consultant, method, args, kwargs)
+            self.assertIn("amount", caught.exception.faultString, method)
+        # The hours themselves: readable by the consultant, as before.
+        lines = self._execute_kw(self.consultant, "search_read", [domain, ["unit_amount"]])
+        self.assertEqual(sorted(line["unit_amount"] for line in lines), [1.0, 2.0])
+        # The manager reads each one's cost, grouped by employee.
+        result = self._call_kw(self.manager, "web_read_group", [domain], grouped)
+        self.assertEqual(
+            sorted(group["amount:sum"] for group in result["groups"]), [-1800.0, -600.0]
+        )
+        self.assertEqual(self.colleague_line.sudo().amount, -1800.0)
