@@ -2,7 +2,7 @@
     "name": "Support Agreements and Coverage",
     "summary": "Support agreements, service catalog and server-side coverage decisions "
     "for customer tickets",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Services/Support",
     "website": "https://github.com/cloudworkz/support-suite",
     "author": "Cloudworkz",

@@ -3,6 +3,7 @@ from . import support_agreement_type
 from . import support_service_category
 from . import support_coverage_rule
 from . import support_agreement
+from . import support_agreement_fee_line
 from . import support_environment
 from . import support_patch_record
 from . import support_ticket_stage

@@ -64,13 +64,17 @@ class SupportAgreement(models.Model):
         domain="[('id', 'child_of', partner_id)]",
         help="Contacts of the customer entitled to General Support to Key Users.",
     )
+    fee_line_ids = fields.One2many(
+        "support.agreement.fee.line", "agreement_id", string="Fee Lines", copy=True
+    )
     monthly_fee = fields.Monetary(
         currency_field="currency_id",
         tracking=True,
         compute="_compute_monthly_fee",
         store=True,
         readonly=False,
-        precompute=True,
+        help="The sum of the fee lines in force (today, within the agreement's dates). Set on an "
+        "agreement with at most one fee line, it sets that line's price.",
     )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
@@ -115,11 +119,76 @@ class SupportAgreement(models.Model):
     )
 
     # --- Computes -----------------------------------------------------------------------------
-    @api.depends("type_id")
+    @api.depends(
+        "fee_line_ids.subtotal",
+        "fee_line_ids.date_start",
+        "fee_line_ids.date_end",
+        "date_start",
+        "date_end",
+    )
     def _compute_monthly_fee(self):
+        today = fields.Date.context_today(self)
         for agreement in self:
-            if not agreement.monthly_fee:
-                agreement.monthly_fee = agreement.type_id.default_monthly_fee
+            day = max(today, agreement.date_start) if agreement.date_start else today
+            if agreement.date_end:
+                day = min(day, agreement.date_end)
+            agreement.monthly_fee = sum(
+                agreement.fee_line_ids.filtered_domain(
+                    self.env["support.agreement.fee.line"]._get_in_force_domain(day)
+                ).mapped("subtotal")
+            )
+
+    def _support_set_monthly_fee(self, fee):
+        """Writing ``monthly_fee``: the price of the agreement's only fee line (a line is
+        created when there is none). With several lines, the user edits the lines."""
+        self.check_access("write")
+        for agreement in self:
+            if agreement.currency_id.compare_amounts(agreement.monthly_fee, fee or 0.0) == 0:
+                continue
+            lines = agreement.fee_line_ids
+            if len(lines) > 1:
+                raise UserError(
+                    self.env._(
+                        "Agreement %(agreement)s has %(count)s fee lines: its monthly fee is "
+                        "their sum. Change the fee lines instead.",
+                        agreement=agreement.name,
+                        count=len(lines),
+                    )
+                )
+            if lines:
+                lines.write({"quantity": 1.0, "price_unit": fee or 0.0})
+            elif fee:
+                lines.create({"agreement_id": agreement.id, "quantity": 1.0, "price_unit": fee})
+        return True
+
+    @api.model
+    def _cron_refresh_monthly_fees(self):
+        """The monthly fee is the sum of the lines in force today: refreshed each day for the
+        agreements with dated fee lines (a line starts or ends)."""
+        agreements = (
+            self.env["support.agreement.fee.line"]
+            .sudo()
+            .search(["|", ("date_start", "!=", False), ("date_end", "!=", False)])
+            .agreement_id
+        )
+        self.env.add_to_compute(self._fields["monthly_fee"], agreements)
+        agreements._recompute_recordset(["monthly_fee"])
+        return True
+
+    @api.model
+    def _support_migrate_fee_lines(self, agreements=None):
+        """Agreements from before fee lines keep their monthly fee as one line (the migration
+        to 19.0.1.2.0; safe to run twice): the stored fee of each agreement without lines."""
+        if agreements is None:
+            agreements = self.with_context(active_test=False).sudo().search([])
+        todo = agreements.sudo().filtered(lambda a: not a.fee_line_ids and a.monthly_fee)
+        self.env["support.agreement.fee.line"].sudo().create(
+            [
+                {"agreement_id": agreement.id, "quantity": 1.0, "price_unit": agreement.monthly_fee}
+                for agreement in todo
+            ]
+        )
+        return todo
 
     @api.depends("type_id", "partner_id", "date_start", "date_end", "company_id", "state")
     def _compute_prerequisite(self):
@@ -340,10 +409,20 @@ class SupportAgreement(models.Model):
     # --- CRUD ---------------------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        fees = []
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("support.agreement") or "/"
+            # The monthly fee given (else the type's default, without fee lines given) becomes
+            # the agreement's one fee line.
+            fee = vals.pop("monthly_fee", None)
+            if fee is None and not vals.get("fee_line_ids") and vals.get("type_id"):
+                fee = self.env["support.agreement.type"].browse(vals["type_id"]).default_monthly_fee
+            fees.append(fee)
         agreements = super().create(vals_list)
+        for agreement, fee in zip(agreements, fees, strict=True):
+            if fee is not None:
+                agreement._support_set_monthly_fee(fee)
         # Created in force (a state other than draft): the same checks as the lifecycle.
         agreements.filtered(
             lambda a: a.state in IN_FORCE_STATES
@@ -352,6 +431,14 @@ class SupportAgreement(models.Model):
         return agreements
 
     def write(self, vals):
+        if "monthly_fee" in vals:
+            # After the fee lines of the same write (a form sends both): their sum, or the price
+            # of the only line.
+            vals = dict(vals)
+            fee = vals.pop("monthly_fee")
+            res = self.write(vals) if vals else True
+            self._support_set_monthly_fee(fee)
+            return res
         if "state" in vals:
             self._check_state_transition(vals["state"])
         if not DECISION_FIELDS & set(vals):

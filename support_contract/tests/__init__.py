@@ -8,3 +8,4 @@ from . import test_authority
 from . import test_mail_intake
 from . import test_sla
 from . import test_environment
+from . import test_fee_lines

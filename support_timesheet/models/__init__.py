@@ -10,6 +10,7 @@ from . import support_hour_pack_chart
 from . import support_hour_pack_consumption
 from . import support_hour_pack_revenue
 from . import support_agreement_fee_period
+from . import support_agreement_fee_line
 from . import support_agreement
 from . import support_ticket
 from . import support_ticket_approval

@@ -74,10 +74,12 @@ class SupportAgreement(models.Model):
             agreement.fee_period_count = data.get(agreement.id, 0)
 
     # ------------------------------------------------------------------ monthly fees
-    def _fee_periods_until(self, until, gaps=None, from_start=False):
+    def _fee_periods_until(self, until, gaps=None, from_start=False, fee_line=None):
         """Months of the agreement up to `until`, prorated by day; the days its prerequisite
         (the patch agreement of a maintenance agreement) was not met are not due.
 
+        ``fee_line``: the months of that fee line, within its own dates (a line added or retired
+        mid-month is prorated like an agreement that starts or ends).
         ``gaps``: ``_prerequisite_gaps()`` of the agreements, when already read. Returns dicts
         ``date_start``/``date_end`` (the month), ``ratio`` (share of the month due),
         ``billed_from``/``billed_to`` (the days of the agreement in the month) and
@@ -91,13 +93,18 @@ class SupportAgreement(models.Model):
         first = self.date_start
         if not from_start:
             first = max(first, self.fee_date_from or first)
+        stop = self.date_end
+        if fee_line and fee_line.date_start:
+            first = max(first, fee_line.date_start)
+        if fee_line and fee_line.date_end:
+            stop = min(stop, fee_line.date_end) if stop else fee_line.date_end
         month = first.replace(day=1)
-        last = min(until, self.date_end) if self.date_end else until
+        last = min(until, stop) if stop else until
         while month <= last:
             days = calendar.monthrange(month.year, month.month)[1]
             month_end = month + relativedelta(day=days)
             start = max(month, first)
-            end = min(month_end, self.date_end) if self.date_end else month_end
+            end = min(month_end, stop) if stop else month_end
             if start <= end:
                 lapsed = sum(
                     max((min(end, gap_end or end) - max(start, gap_start)).days + 1, 0)
@@ -116,39 +123,61 @@ class SupportAgreement(models.Model):
             month += relativedelta(months=1)
         return periods
 
+    def _support_fee_lines(self):
+        """The fee lines of ``self`` the fee run invoices: those with an amount (a line retired
+        last month still bills its last days)."""
+        lines = self.sudo().fee_line_ids
+        return lines.filtered(
+            lambda line: not float_is_zero(line.subtotal, precision_digits=2)
+        ).with_env(self.env)
+
     def _support_fee_billing(self):
         """The agreements of ``self`` whose monthly fees the fee run invoices: billing fees
-        (``_get_fee_billing_domain``) with a fee."""
+        (``_get_fee_billing_domain``) with a fee line with an amount."""
         return self.filtered_domain(self._get_fee_billing_domain()).filtered(
-            lambda a: not float_is_zero(a.monthly_fee, precision_digits=2)
+            lambda a: a._support_fee_lines()
         )
+
+    @api.model
+    def _support_fee_line_price(self, fee_line, period):
+        """The amount a fee line bills for a month: its monthly amount times the share due,
+        rounded to cents (0.00: no invoice line)."""
+        return float_round(fee_line.subtotal * period["ratio"], precision_digits=2)
 
     def _support_fee_months_due(self, date_from, date_to):
         """{agreement id: [first day of each month of [date_from, date_to] whose fee the fee
         run invoices]}: as ``_invoice_monthly_fees`` decides (fee billing, from the date fees
-        are invoiced from, at least one day due)."""
+        are invoiced from, a fee line with at least one day due and an amount)."""
         agreements = self._support_fee_billing()
         gaps = agreements._prerequisite_gaps()
-        return {
-            agreement.id: [
-                period["date_start"]
-                for period in agreement._fee_periods_until(date_to, gaps)
-                if period["date_end"] >= date_from
-                and not float_is_zero(period["ratio"], precision_digits=4)
-            ]
-            for agreement in agreements
-        }
+        due = {}
+        for agreement in agreements:
+            months = set()
+            for fee_line in agreement._support_fee_lines():
+                months.update(
+                    period["date_start"]
+                    for period in agreement._fee_periods_until(date_to, gaps, fee_line=fee_line)
+                    if period["date_end"] >= date_from
+                    and not float_is_zero(period["ratio"], precision_digits=4)
+                    and not float_is_zero(
+                        self._support_fee_line_price(fee_line, period), precision_digits=2
+                    )
+                )
+            due[agreement.id] = sorted(months)
+        return due
 
     def _invoice_monthly_fees(self, until=None, reinvoice_cancelled=False):
-        """Draft invoices (one per customer and company) for fee months not invoiced yet.
+        """Draft invoices (one per customer and company) for fee months not invoiced yet: one
+        invoice line per fee line and month.
 
-        A month is invoiced at most once: the fee period row is unique per agreement and month
-        and is created with its invoice line (``_prepare_support_invoice_line_values``), in the
-        same transaction. Months waived, or whose invoice was cancelled or credited on purpose,
-        keep their row and are not invoiced again, unless ``reinvoice_cancelled`` (the button
-        on the agreement) for the cancelled ones. A month without any due day (the
-        prerequisite lapsed) gets a row without invoice line, and the account manager an
-        activity.
+        A month of a fee line is invoiced at most once: the fee period row is unique per
+        agreement, fee line and month and is created with its invoice line
+        (``_prepare_support_invoice_line_values``), in the same transaction. Months waived, or
+        whose invoice was cancelled or credited on purpose, keep their row and are not invoiced
+        again, unless ``reinvoice_cancelled`` (the button on the agreement) for the cancelled
+        ones. A month without any due day (the prerequisite lapsed) gets a row without invoice
+        line, and the account manager an activity. A month whose prorated amount rounds to 0.00
+        gets neither.
         """
         until = until or fields.Date.context_today(self)
         agreements = self._support_fee_billing()
@@ -161,27 +190,50 @@ class SupportAgreement(models.Model):
             cancelled = existing.filtered(lambda p: p.state == "cancelled")
             existing -= cancelled
             cancelled.unlink()
-        done = {(period.agreement_id.id, period.date_start) for period in existing}
+        done = {
+            (period.agreement_id.id, period.fee_line_id.id, period.date_start)
+            for period in existing
+        }
+        # Months invoiced before fee lines: the whole agreement's month is taken.
+        done_whole = {
+            (period.agreement_id.id, period.date_start)
+            for period in existing
+            if not period.fee_line_id
+        }
         prerequisites = agreements._prerequisite_gaps()
         todo = defaultdict(list)
         lapsed_vals = []
+        notified = set()
         for agreement in agreements:
-            for period in agreement._fee_periods_until(until, prerequisites):
-                if (agreement.id, period["date_start"]) in done:
-                    continue
-                if period["lapsed_days"]:
-                    agreement._support_notify_lapsed_fee(period)
-                if float_is_zero(period["ratio"], precision_digits=4):
-                    lapsed_vals.append(
-                        {
-                            "agreement_id": agreement.id,
-                            "state": "lapsed",
-                            "amount": 0.0,
-                            **{k: v for k, v in period.items()},
-                        }
+            for fee_line in agreement._support_fee_lines():
+                for period in agreement._fee_periods_until(until, prerequisites, fee_line=fee_line):
+                    month = period["date_start"]
+                    if (agreement.id, fee_line.id, month) in done or (
+                        agreement.id,
+                        month,
+                    ) in done_whole:
+                        continue
+                    if period["lapsed_days"] and (agreement.id, month) not in notified:
+                        notified.add((agreement.id, month))
+                        agreement._support_notify_lapsed_fee(period)
+                    if float_is_zero(period["ratio"], precision_digits=4):
+                        lapsed_vals.append(
+                            {
+                                "agreement_id": agreement.id,
+                                "fee_line_id": fee_line.id,
+                                "state": "lapsed",
+                                "amount": 0.0,
+                                **{k: v for k, v in period.items()},
+                            }
+                        )
+                        continue
+                    if float_is_zero(
+                        self._support_fee_line_price(fee_line, period), precision_digits=2
+                    ):
+                        continue
+                    todo[(agreement.partner_id, agreement.company_id)].append(
+                        (agreement, fee_line, period)
                     )
-                    continue
-                todo[(agreement.partner_id, agreement.company_id)].append((agreement, period))
         if lapsed_vals:
             Period.create(lapsed_vals)
         # The customer's document: its lines in the customer's language, whoever runs this.
@@ -189,9 +241,9 @@ class SupportAgreement(models.Model):
             {
                 (partner, company): [
                     agreement.with_context(lang=partner.lang)._prepare_support_invoice_line_values(
-                        period
+                        period, fee_line
                     )
-                    for agreement, period in items
+                    for agreement, fee_line, period in items
                 ]
                 for (partner, company), items in todo.items()
             }
@@ -238,23 +290,17 @@ class SupportAgreement(models.Model):
             "mail.mail_activity_data_todo", summary=summary, user_id=manager.id
         )
 
-    def _prepare_support_invoice_line_values(self, period):
-        """Values of the invoice line of one fee month, with the fee period it creates.
+    def _prepare_support_invoice_line_values(self, period, fee_line):
+        """Values of the invoice line of one fee line's month, with the fee period it creates.
 
         ``period``: ``date_start``/``date_end`` (the month), ``ratio`` (share of the month
         billed), ``billed_from``/``billed_to`` (the days billed).
         """
         self.ensure_one()
-        price = float_round(self.monthly_fee * period["ratio"], precision_digits=2)
+        price = self._support_fee_line_price(fee_line, period)
         return {
-            "product_id": self.type_id.fee_product_id.id,
-            "name": self.env._(
-                "%(agreement)s: %(type)s, %(start)s - %(end)s",
-                agreement=self.name,
-                type=self.type_id.name,
-                start=period["billed_from"],
-                end=period["billed_to"],
-            ),
+            "product_id": (fee_line.product_id or self.type_id.fee_product_id).id,
+            "name": self._support_fee_label(fee_line, period["billed_from"], period["billed_to"]),
             "quantity": 1.0,
             "price_unit": price,
             "analytic_distribution": self._support_analytic_distribution(),
@@ -262,6 +308,7 @@ class SupportAgreement(models.Model):
                 fields.Command.create(
                     {
                         "agreement_id": self.id,
+                        "fee_line_id": fee_line.id,
                         "date_start": period["date_start"],
                         "date_end": period["date_end"],
                         "ratio": period["ratio"],
@@ -273,6 +320,45 @@ class SupportAgreement(models.Model):
                 )
             ],
         }
+
+    def _support_fee_label(self, fee_line, date_from, date_to):
+        """The invoice line's label of a fee line's days: the agreement, its type, what the
+        line is for (environment, description) and the days."""
+        self.ensure_one()
+        label = fee_line._support_label() if fee_line else ""
+        if label:
+            return self.env._(
+                "%(agreement)s: %(type)s, %(line)s, %(start)s - %(end)s",
+                agreement=self.name,
+                type=self.type_id.name,
+                line=label,
+                start=date_from,
+                end=date_to,
+            )
+        return self.env._(
+            "%(agreement)s: %(type)s, %(start)s - %(end)s",
+            agreement=self.name,
+            type=self.type_id.name,
+            start=date_from,
+            end=date_to,
+        )
+
+    @api.model
+    def _support_migrate_fee_lines(self, agreements=None):
+        """Also the months invoiced before fee lines: they become the months of the agreement's
+        one fee line (an agreement with several lines keeps them for the whole agreement)."""
+        todo = super()._support_migrate_fee_lines(agreements)
+        if agreements is None:
+            agreements = self.with_context(active_test=False).sudo().search([])
+        periods = (
+            self.env["support.agreement.fee.period"]
+            .sudo()
+            .search([("agreement_id", "in", agreements.ids), ("fee_line_id", "=", False)])
+        )
+        for agreement, mine in periods.grouped("agreement_id").items():
+            if len(agreement.fee_line_ids) == 1:
+                mine.write({"fee_line_id": agreement.fee_line_ids.id})
+        return todo
 
     def _support_analytic_distribution(self):
         """The analytic distribution of the agreement's fee lines: its company's Support
@@ -312,17 +398,22 @@ class SupportAgreement(models.Model):
                 continue
             until = max(mine.mapped("date_end"))
             running = agreement.state in ("active", "closed", "cancelled")
-            months = (
-                {
-                    p["date_start"]: p["ratio"]
-                    for p in agreement._fee_periods_until(until, prerequisites, from_start=True)
-                }
-                if running
-                else {}
-            )
+            months = {}
+            fee_lines = list(mine.fee_line_id)
+            if not all(mine.mapped("fee_line_id")):
+                fee_lines.append(self.env["support.agreement.fee.line"])  # before fee lines
+            for fee_line in fee_lines:
+                if running:
+                    months[fee_line] = {
+                        p["date_start"]: p["ratio"]
+                        for p in agreement._fee_periods_until(
+                            until, prerequisites, from_start=True, fee_line=fee_line or None
+                        )
+                    }
             for period in mine:
+                by_month = months.get(period.fee_line_id, {})
                 due[period] = (
-                    0.0 if period.state == "waived" else months.get(period.date_start, 0.0)
+                    0.0 if period.state == "waived" else by_month.get(period.date_start, 0.0)
                 )
         return due
 
@@ -384,9 +475,18 @@ class SupportAgreement(models.Model):
     def _prepare_support_credit_line_values(self, period, undue, amount):
         """Values of the credit note line of the ``undue`` share (``amount``) of a fee month."""
         self.ensure_one()
+        label = period.fee_line_id._support_label() if period.fee_line_id else ""
         return {
-            "product_id": self.type_id.fee_product_id.id,
+            "product_id": (period.fee_line_id.product_id or self.type_id.fee_product_id).id,
             "name": self.env._(
+                "%(agreement)s, %(line)s: credit of %(share)s%% of %(month)s, no longer due",
+                agreement=self.name,
+                line=label,
+                share=round(undue * 100, 1),
+                month=period.date_start.strftime("%Y-%m"),
+            )
+            if label
+            else self.env._(
                 "%(agreement)s: credit of %(share)s%% of %(month)s, no longer due",
                 agreement=self.name,
                 share=round(undue * 100, 1),
@@ -426,9 +526,10 @@ class SupportAgreement(models.Model):
             "mail.mail_activity_data_todo", summary=summary, user_id=manager.id
         )
 
-    def action_waive_fee_month(self, month=None, reason=None):
-        """A Support Manager waives the fee of a month, with a reason: not invoiced (credited
-        when already invoiced), and the daily job does not invoice it again."""
+    def action_waive_fee_month(self, month=None, reason=None, fee_line_id=None):
+        """A Support Manager waives the fee of a month, with a reason: every fee line's (or the
+        one ``fee_line_id``'s) month is not invoiced (credited when already invoiced), and the
+        daily job does not invoice it again."""
         self.ensure_one()
         self.check_access("read")
         if not (self.env.su or self.env.user.has_group("support_contract.group_support_manager")):
@@ -437,34 +538,57 @@ class SupportAgreement(models.Model):
         if not month or not (reason or "").strip():
             raise UserError(self.env._("Choose the month to waive and write the reason."))
         month = month.replace(day=1)
+        month_end = month + relativedelta(day=calendar.monthrange(month.year, month.month)[1])
         if not self.type_id.has_monthly_fee:
             raise UserError(
                 self.env._("%(agreement)s has no monthly fee.", agreement=self.display_name)
             )
         agreement = self.sudo()
-        period = agreement.fee_period_ids.filtered(lambda p: p.date_start == month)
-        if period.state == "waived":
+        fee_lines = agreement.fee_line_ids.filtered(
+            lambda line: (not line.date_start or line.date_start <= month_end)
+            and (not line.date_end or line.date_end >= month)
+        )
+        if fee_line_id:
+            fee_lines = agreement.fee_line_ids.filtered(lambda line: line.id == int(fee_line_id))
+            if not fee_lines:
+                raise UserError(
+                    self.env._(
+                        "Choose a fee line of %(agreement)s to waive.",
+                        agreement=self.display_name,
+                    )
+                )
+        periods = agreement.fee_period_ids.filtered(
+            lambda p: p.date_start == month
+            and (p.fee_line_id in fee_lines if p.fee_line_id else not fee_line_id)
+        )
+        missing = fee_lines - periods.fee_line_id
+        # No fee line that month (or months from before fee lines): the agreement's month.
+        whole = not fee_lines and not fee_line_id and not periods
+        if not missing and not whole and all(p.state == "waived" for p in periods):
             raise UserError(self.env._("This month is already waived."))
         vals = {"state": "waived", "waive_reason": reason.strip()}
-        if period.invoice_line_id.parent_state == "draft":
-            # Not sent yet: the line goes (and its period row with it).
-            line = period.invoice_line_id
-            line.move_id.write({"invoice_line_ids": [fields.Command.delete(line.id)]})
-            period = period.exists()
-        if period:
-            period.write(vals)
-        else:
-            days = calendar.monthrange(month.year, month.month)[1]
-            period = period.create(
-                dict(
-                    vals,
-                    agreement_id=self.id,
-                    date_start=month,
-                    date_end=month + relativedelta(day=days),
-                    ratio=0.0,
-                    amount=0.0,
-                )
+        periods = periods.filtered(lambda p: p.state != "waived")
+        drafts = periods.filtered(lambda p: p.invoice_line_id.parent_state == "draft")
+        # Not sent yet: the draft lines go (and their period rows with them).
+        missing |= drafts.fee_line_id
+        whole = whole or any(not p.fee_line_id for p in drafts)
+        for move, move_periods in drafts.grouped(lambda p: p.invoice_line_id.move_id).items():
+            move.write(
+                {
+                    "invoice_line_ids": [
+                        fields.Command.delete(line.id) for line in move_periods.invoice_line_id
+                    ]
+                }
             )
+        periods = periods.exists()
+        periods.write(vals)
+        empty = dict(vals, agreement_id=self.id, date_start=month, date_end=month_end)
+        new_vals = [
+            dict(empty, fee_line_id=fee_line.id, ratio=0.0, amount=0.0) for fee_line in missing
+        ]
+        if whole:
+            new_vals.append(dict(empty, ratio=0.0, amount=0.0))
+        self.env["support.agreement.fee.period"].sudo().create(new_vals)
         agreement._support_credit_undue_fees()
         agreement.message_post(
             body=self.env._(

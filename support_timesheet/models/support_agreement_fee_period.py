@@ -2,7 +2,7 @@ from odoo import fields, models
 
 
 class SupportAgreementFeePeriod(models.Model):
-    """A month of an agreement's fee, invoiced once: the unique key is the lock."""
+    """A month of an agreement's fee line, invoiced once: the unique key is the lock."""
 
     _name = "support.agreement.fee.period"
     _description = "Support Agreement Fee Period"
@@ -10,6 +10,15 @@ class SupportAgreementFeePeriod(models.Model):
 
     agreement_id = fields.Many2one(
         "support.agreement", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    fee_line_id = fields.Many2one(
+        "support.agreement.fee.line",
+        string="Fee Line",
+        ondelete="cascade",
+        index="btree_not_null",
+        readonly=True,
+        help="The fee line whose month this is (empty: a month invoiced before fee lines, for the "
+        "whole agreement).",
     )
     partner_id = fields.Many2one(related="agreement_id.partner_id", string="Customer", store=True)
     date_start = fields.Date(required=True, readonly=True)
@@ -52,7 +61,11 @@ class SupportAgreementFeePeriod(models.Model):
     invoice_id = fields.Many2one(related="invoice_line_id.move_id", string="Invoice")
     company_id = fields.Many2one(related="agreement_id.company_id", store=True, index=True)
 
-    _agreement_period_unique = models.Constraint(
-        "UNIQUE(agreement_id, date_start)",
+    _agreement_line_period_unique = models.Constraint(
+        "UNIQUE(agreement_id, fee_line_id, date_start)",
+        "The monthly fee of an agreement's fee line is invoiced only once per period.",
+    )
+    _agreement_period_unique_without_line = models.UniqueIndex(
+        "(agreement_id, date_start) WHERE fee_line_id IS NULL",
         "The monthly fee of an agreement is invoiced only once per period.",
     )

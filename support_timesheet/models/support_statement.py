@@ -273,10 +273,11 @@ class SupportStatement(models.Model):
             order="date_start, id",
         )
         fees = {
-            period.agreement_id.id: period
-            for period in env["support.agreement.fee.period"].search(
-                [("agreement_id", "in", agreements.ids), ("date_start", "=", start)]
-            )
+            agreement.id: periods
+            for agreement, periods in env["support.agreement.fee.period"]
+            .search([("agreement_id", "in", agreements.ids), ("date_start", "=", start)])
+            .grouped("agreement_id")
+            .items()
         }
         lines = env["account.analytic.line"].search(
             [
@@ -360,7 +361,21 @@ class SupportStatement(models.Model):
             "date_start": start,
             "date_end": end,
             "agreements": [
-                {"agreement": agreement, "fee": fees.get(agreement.id)} for agreement in agreements
+                {
+                    "agreement": agreement,
+                    "fee": fees.get(agreement.id),
+                    "fee_amount": sum(fees[agreement.id].mapped("amount"))
+                    if agreement.id in fees
+                    else 0.0,
+                    "fee_invoices": ", ".join(
+                        fees[agreement.id]
+                        .invoice_id.filtered(lambda m: m.state == "posted")
+                        .mapped("name")
+                    )
+                    if agreement.id in fees
+                    else "",
+                }
+                for agreement in agreements
             ],
             "requests": requests,
             "totals": totals,

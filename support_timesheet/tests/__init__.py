@@ -28,3 +28,4 @@ from . import test_statement_environment
 from . import test_pack_revenue
 from . import test_cost_access
 from . import test_statement_download
+from . import test_fee_lines
