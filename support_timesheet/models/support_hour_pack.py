@@ -97,6 +97,9 @@ class SupportHourPack(models.Model):
 
     @api.depends("hours_remaining", "partner_id.support_pack_warning_hours")
     def _compute_is_running_low(self):
+        # Only the warning level: the engine checks the packs it drew from on every line logged,
+        # and reading the customers' whole rows for it cost more than the rest of the check.
+        self.partner_id.fetch(["support_pack_warning_hours"])
         levels = set(self.partner_id.mapped("support_pack_warning_hours"))
         low = self.filtered_domain(self._get_running_low_domain(levels))
         for pack in self:

@@ -283,6 +283,9 @@ class SupportTicket(models.Model):
         for line in lines:
             lines_by_ticket[line.support_ticket_id.id].append(line)
         billable = self.filtered(lambda t: t.coverage != "covered")
+        # What _support_packs_to_draw reads of the categories, for all the tickets in one query
+        # (a no-op when already read): not their whole rows, on every line logged.
+        billable.category_id.fetch(["draws_from_packs"])
         packs = self.env["support.hour.pack"]
         if billable:
             packs = packs._support_draw_candidates(

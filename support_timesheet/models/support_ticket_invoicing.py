@@ -171,6 +171,7 @@ class SupportTicket(models.Model):
             prices[company] = partners._support_hour_prices(
                 self.env["product.product"].union(*products.values()), company
             )
+        taxes = {}
         move_vals = []
         for (company, partner), items in invoices:
             # The customer's document: its texts in the customer's language, whoever runs this.
@@ -195,6 +196,10 @@ class SupportTicket(models.Model):
                 tickets=self.browse([ticket.id for ticket, _hours, _ids in items]),
                 period=(date_from, date_to),
             )
+            for _command, _id, line_vals in lines:
+                if "tax_ids" not in line_vals and line_vals.get("product_id"):
+                    line_taxes = self._support_invoice_line_taxes(vals, line_vals, taxes)
+                    line_vals["tax_ids"] = [fields.Command.set(line_taxes.ids)]
             vals["invoice_line_ids"] = lines
             move_vals.append(vals)
         # The caller's invoicing rights were checked by _support_create_invoices; the invoice
@@ -222,6 +227,35 @@ class SupportTicket(models.Model):
         self.env.flush_all()
         self.env.invalidate_all()
         return moves
+
+    @api.model
+    def _support_invoice_line_taxes(self, invoice_vals, line_vals, cache):
+        """The taxes Odoo gives an invoice line of ``line_vals`` on an invoice of
+        ``invoice_vals``, by its own rule (``account.move.line._get_computed_taxes``: the
+        product's sales taxes of the company, else its account's, mapped by the fiscal
+        position), asked once per company, fiscal position, journal, product and account
+        (``cache``: a dict kept for one batch). Given in the create values (as ``sale`` gives
+        its order line's), they spare Odoo computing them line by line: a tenth of a run."""
+        move_fields = ("move_type", "company_id", "fiscal_position_id", "journal_id")
+        key = (
+            *(invoice_vals.get(fname) or False for fname in move_fields),
+            line_vals["product_id"],
+            line_vals.get("account_id") or False,
+        )
+        if key not in cache:
+            move_vals = {fname: invoice_vals.get(fname) or False for fname in move_fields}
+            move_vals["move_type"] = move_vals["move_type"] or "out_invoice"
+            move_vals["partner_id"] = invoice_vals.get("partner_id") or False
+            new_line_vals = {
+                "move_id": self.env["account.move"].sudo().new(move_vals),
+                "product_id": line_vals["product_id"],
+                "display_type": "product",
+            }
+            if line_vals.get("account_id"):  # an override's account: its taxes as the fallback
+                new_line_vals["account_id"] = line_vals["account_id"]
+            line = self.env["account.move.line"].sudo().new(new_line_vals)
+            cache[key] = line._get_computed_taxes()
+        return cache[key]
 
     def _support_invoice_product(self):
         """The product (and so the rate) the ticket's billable hours are invoiced with."""

@@ -114,6 +114,11 @@ class TestInvoiceValues(SupportTimesheetCase):
         )
         self.assertEqual(moves["us"].amount_tax, 0.0)
         self.assertEqual(moves["us"].invoice_line_ids.account_id.code, "3305")
+        for move in moves.values():
+            # The taxes given in the create values (once per fiscal position) are Odoo's own.
+            line = move.invoice_line_ids
+            self.assertEqual(line.tax_ids, line._get_computed_taxes())
+        self.assertTrue(moves["se"].invoice_line_ids.tax_ids)
         project = se_company.support_project_id
         self.assertEqual(
             moves["de"].invoice_line_ids.analytic_distribution,
