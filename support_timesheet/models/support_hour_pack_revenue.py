@@ -1,5 +1,6 @@
 # Prepaid packs as deferred income: what a pack earns (its hours drawn, and at its expiry the
 # hours left, at the pack's untaxed price per hour) and the monthly entry that recognises it.
+import logging
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
@@ -7,6 +8,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, date_utils
 
 from .support_billing_mixin import lock_rows
+
+_logger = logging.getLogger(__name__)
 
 # What each pack is worth, in the company's currency: its share of the untaxed amount of the
 # posted invoice line that sold it (one pack per unit), less its share of the posted credit note
@@ -182,6 +185,8 @@ class SupportHourPack(models.Model):
             [
                 ("support_is_pack_revenue", "=", True),
                 ("company_id", "=", company.id),
+                # A secured (hashed) entry stays as it is: the difference gets its own entry.
+                ("inalterable_hash", "=", False),
                 ("date", ">=", month_start),
                 ("date", "<=", date_utils.end_of(month_start, "month")),
             ],
@@ -271,6 +276,24 @@ class SupportHourPack(models.Model):
 
     @api.model
     def _cron_recognise_revenue(self):
-        """Monthly: every company's pack revenue up to the end of the previous month."""
+        """Monthly: every company's pack revenue up to the end of the previous month (the
+        scheduler's own path: sudo). A company without a miscellaneous journal is skipped."""
         today = fields.Date.context_today(self)
-        self._support_recognise_revenue(today.replace(day=1) - timedelta(days=1))
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .search([("support_deferred_revenue_account_id", "!=", False)])
+        )
+        Journal = self.env["account.journal"].sudo()
+        ready = companies.filtered(
+            lambda c: Journal.search_count(
+                [*Journal._check_company_domain(c), ("type", "=", "general")], limit=1
+            )
+        )
+        for company in companies - ready:
+            _logger.warning("Support: no miscellaneous journal in %s, pack revenue", company.name)
+        moves = self.sudo()._support_recognise_revenue(
+            today.replace(day=1) - timedelta(days=1), ready
+        )
+        _logger.info("Support: recognised prepaid pack revenue in %d entries", len(moves))
+        return moves

@@ -137,7 +137,10 @@ class TestPackRevenue(SupportTimesheetCase):
         # Re-run, and the monthly job twice: nothing changed, nothing posted.
         self.assertEqual(self._recognise(self.last_day), entry)
         all_entries = self.Move.search([("support_is_pack_revenue", "=", True)])
-        Pack = self.env["support.hour.pack"]
+        cron = self.env.ref("support_timesheet.ir_cron_support_pack_revenue")
+        self.assertEqual(cron.code.strip(), "model._cron_recognise_revenue()")
+        # As the scheduler runs it: as the job's user, who is no accountant.
+        Pack = self.env["support.hour.pack"].with_user(cron.user_id)
         Pack._cron_recognise_revenue()
         after_first = self.Move.search([("support_is_pack_revenue", "=", True)])
         self.assertEqual(after_first & self._entries(), entry, "our company: nothing new")
@@ -234,6 +237,26 @@ class TestPackRevenue(SupportTimesheetCase):
         )
         self.assertEqual(round(sum(pack_lines.mapped("balance")), 2), 0.0)
         self.assertEqual(self._recognise(self.today), entries, "re-run: nothing")
+
+    def test_cancelled_pack_sale(self):
+        move, pack = self._sell(self.cust_a, self.last_month)
+        ticket = self._ticket(self.contact_a, request_date=self.last_month)
+        self._log(ticket, 2.0, date=self.last_month)
+        first = self._recognise(self.last_day)
+        self.assertEqual(
+            self._by_account(first.line_ids), {self.deferred: 1600.0, self.income: -1600.0}
+        )
+        move.button_cancel()
+        self.assertEqual(move.state, "cancel")
+        self.assertTrue(pack.exists(), "kept: hours were drawn from it")
+        self._assert_report_ties()
+        reversal = self._recognise(self.today) - first
+        self.assertEqual(
+            self._by_account(reversal.line_ids), {self.deferred: -1600.0, self.income: 1600.0}
+        )
+        self.assertEqual(self._deferred_balance(), 0.0)
+        self.assertEqual(self._report(pack).deferred_amount, 0.0)
+        self.assertFalse(self._recognise(self.today) - first - reversal)
 
     def test_expiry_and_lock_date(self):
         # A pack sold 13 months ago (valid 12 months), 5 h drawn: at expiry the 20 h left earn.
@@ -361,15 +384,30 @@ class TestPackRevenueSwedish(SupportTimesheetCase):
         )
         self.assertEqual(pack.hours_used, 12.5)
 
-        moves = env["support.hour.pack"]._support_recognise_revenue(self.today, company)
-        self.assertEqual(len(moves), 1)
-        by_code = {}
-        for line in moves.line_ids:
-            by_code[line.account_id.code] = by_code.get(line.account_id.code, 0.0) + line.balance
-        # 12.5 h of 25 at 1,150 an hour (28,750 / 25 h).
-        self.assertEqual(by_code, {"2970": 14375.0, "30012": -14375.0})
-        self.assertEqual(moves.journal_id.type, "general")
+        # The demo closed last month: one entry at its end, for the hours drawn until then at
+        # 1,150 an hour (28,750 / 25 h); today's run adds this month's, a re-run nothing.
+        last_day = self.today.replace(day=1) - relativedelta(days=1)
+        Move = env["account.move"]
+        domain = [("support_is_pack_revenue", "=", True), ("company_id", "=", company.id)]
+        closing = Move.search(domain)
+        self.assertEqual(len(closing), 1)
+        self.assertEqual(closing.date, last_day)
+        self.assertEqual(closing.journal_id.type, "general")
+        drawn = sum(pack.consumption_ids.filtered(lambda c: c.date <= last_day).mapped("hours"))
+        self.assertTrue(drawn)
+
+        def by_code(moves):
+            totals = {}
+            for line in moves.line_ids:
+                code = line.account_id.code
+                totals[code] = round(totals.get(code, 0.0) + line.balance, 2)
+            return totals
+
+        self.assertEqual(by_code(closing), {"2970": drawn * 1150.0, "30012": -drawn * 1150.0})
+        env["support.hour.pack"]._support_recognise_revenue(self.today, company)
+        entries = Move.search(domain)
         self.assertFalse(env["support.hour.pack"]._support_recognise_revenue(self.today, company))
+        self.assertEqual(by_code(entries), {"2970": 14375.0, "30012": -14375.0})  # 12.5 h
 
         report = env["support.hour.pack.revenue"].search([("company_id", "=", company.id)])
         self.assertEqual(report.mapped("pack_id"), pack)
