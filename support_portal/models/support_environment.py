@@ -1,7 +1,10 @@
 """Customer environments in the portal: a Key User's view of what the patch and maintenance
 fees deliver. What a user may see comes from the record rules (Key Users of the customer)."""
 
-from odoo import models
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields, models
+from odoo.tools.misc import format_date
 
 
 class SupportEnvironment(models.Model):
@@ -51,4 +54,30 @@ class SupportEnvironment(models.Model):
             "open_tickets": open_tickets,
             "next_patch": planned,
             "next_patch_start": self._format_window_start(planned.planned_date_start, self.tz),
+            "covered_work": self._portal_covered_work(),
         }
+
+    def _portal_covered_work(self, months=3):
+        """What the fees delivered on this environment, this month so far and the months
+        before: the covered hours and what they are worth at the customer's rate, from the
+        statement's own rule (``_support_covered_work``). Read by whoever may read the
+        environment (checked first)."""
+        self.ensure_one()
+        self.check_access("read")
+        environment = self.sudo()
+        first = fields.Date.context_today(self).replace(day=1)
+        rows = []
+        for back in range(months):
+            start = first - relativedelta(months=back)
+            end = start + relativedelta(months=1, days=-1)
+            work = environment._support_covered_work(start, end)[environment]
+            rows.append(
+                {
+                    "month": format_date(self.env, start, date_format="MMMM y"),
+                    "requests": len(work["hours"]),
+                    "hours": sum(work["hours"].values()),
+                    "value": work["value"],
+                    "currency": work["currency"],
+                }
+            )
+        return rows

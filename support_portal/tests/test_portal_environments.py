@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from odoo import http
 from odoo.exceptions import AccessError
@@ -237,3 +238,43 @@ class TestPortalEnvironments(SupportPortalFixture, HttpCase):
         )
         self.assertIn("18.0-20261201", by_partner[self.key_a].body)
         self.assertIn("driftstopp", by_partner[self.key_a].body)
+
+    def test_http_covered_work_worth(self):
+        """The environment page tells a Key User what the covered work of the month is worth,
+        the statement's own figure; other contacts and customers are refused the page."""
+        ticket = self.ticket_key_a
+        self.assertEqual(ticket.coverage, "covered")
+        ticket._support_invoice_product().lst_price = 1450.0
+        self._log(ticket, 4.5)
+        month_start = self.today.replace(day=1)
+        statement = (
+            self.env["support.statement"]
+            .sudo()
+            .create(
+                {"partner_id": self.cust_a.id, "company_id": self.company.id, "date": month_start}
+            )
+        )
+        rows = statement._statement_values()["environments"]
+        self.assertEqual([row["environment"] for row in rows], [self.env_a])
+        self.assertEqual(rows[0]["value"], 6525.0, "4.5 h at the customer's 1,450 an hour")
+        self._login(self.portal_key_a)
+        page = self._get(f"/my/support/environments/{self.env_a.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("What your agreements delivered", page.text)
+        self.assertIn("covered work worth $ 6,525.00", self._plain(page.text))
+        self.assertIn("04:30", page.text)
+        for user, why in (
+            (self.portal_user_a, "A's other contact"),
+            (self.portal_user_b, "another customer's contact"),
+            (self.portal_key_c, "another customer's Key User"),
+        ):
+            with self.subTest(why):
+                self._login(user)
+                page = self._get(f"/my/support/environments/{self.env_a.id}")
+                self._assert_refused(page, why)
+                self.assertNotIn("6,525.00", page.text, why)
+
+    def _plain(self, html):
+        """The page's text without tags, spaces collapsed."""
+        text = re.sub(r"<[^>]+>", " ", html).replace("&nbsp;", "\xa0")
+        return " ".join(text.split())

@@ -23,5 +23,6 @@ from . import support_invoice_run
 from . import res_config_settings
 from . import support_statement
 from . import support_statement_sla
+from . import support_environment
 from . import support_statement_environment
 from . import support_patch_record

@@ -40,35 +40,28 @@ class SupportStatement(models.Model):
             order="date, id",
         )
         patches_by_env = patches.grouped("environment_id")
+        # The covered work and its value: the one home the portal's environment page reads too.
+        work = environments._support_covered_work(start, end)
         covered = defaultdict(list)
         for row in values["requests"]:
             ticket = row["ticket"]
             if ticket.environment_id and ticket.coverage == "covered":
                 covered[ticket.environment_id].append(row)
-        products = env["product.product"].union(
-            *(row["ticket"]._support_invoice_product() for rows in covered.values() for row in rows)
-        )
-        prices = customer._support_hour_prices(products, company) if products else {}
         rows = []
         for environment in environments:
             env_patches = patches_by_env.get(environment, env["support.patch.record"])
             requests = covered.get(environment, [])
             if not env_patches and not requests:
                 continue
-            value, currency = 0.0, company.currency_id
-            for row in requests:
-                product = row["ticket"]._support_invoice_product()
-                price, currency = prices[(customer.id, product.id)]
-                value += row["hours"]["covered"] * price
             rows.append(
                 {
                     "environment": environment,
                     "patches": env_patches,
                     "downtime": sum(env_patches.mapped("downtime_minutes")),
                     "requests": requests,
-                    "hours": sum(row["hours"]["covered"] for row in requests),
-                    "value": currency.round(value),
-                    "currency": currency,
+                    "hours": sum(work[environment]["hours"].values()),
+                    "value": work[environment]["value"],
+                    "currency": work[environment]["currency"],
                 }
             )
         upstream_bugs = env["support.ticket"].search(
