@@ -44,6 +44,20 @@ class SupportAgreementFeeLine(models.Model):
             )
 
     def write(self, vals):
+        if "agreement_id" in vals:
+            moved = self.sudo().filtered(
+                lambda line: line.fee_period_ids and line.agreement_id.id != vals["agreement_id"]
+            )
+            if moved:
+                # Its months would be invoiced again under the other agreement.
+                raise UserError(
+                    self.env._(
+                        "The fee line %(line)s of %(agreement)s has invoiced months and cannot "
+                        "move to another agreement: set its end date and add a line there.",
+                        line=moved[0].display_name,
+                        agreement=moved[0].agreement_id.name,
+                    )
+                )
         res = super().write(vals)
         if {"date_start", "date_end"} & set(vals):
             # A line retired (or started later) after its month was invoiced: the days no longer

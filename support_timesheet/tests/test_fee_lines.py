@@ -156,10 +156,19 @@ class TestFeeLineInvoicing(SupportTimesheetCase):
         # No month after a line's end; the agreement goes on without a fee line in force.
         self.assertEqual(len(agreement.fee_period_ids), 2)
         self.assertEqual(agreement.monthly_fee, 0.0)
-        # A line with invoiced months keeps its history.
+        # A line with invoiced months keeps its history, on its agreement.
         with self.assertRaisesRegex(UserError, "set its end date"):
             prod.with_user(self.manager).unlink()
         self.assertTrue(prod.exists())
+        other = self._fee_agreement({"name": "Other", "price_unit": 10.0})
+        with self.assertRaisesRegex(UserError, "cannot move to another agreement"):
+            prod.with_user(self.manager).agreement_id = other
+        self.assertEqual(prod.agreement_id, agreement)
+        self.assertFalse(
+            other._invoice_monthly_fees(until=APRIL_END).invoice_line_ids.filtered(
+                lambda line: "prod.miljo.se" in line.name
+            )
+        )
 
     def test_retired_line_with_draft_invoice_corrects_the_draft(self):
         agreement, prod, staging = self._two_environments()
