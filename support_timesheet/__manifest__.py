@@ -2,7 +2,7 @@
     "name": "Support Timesheets and Billing",
     "summary": "Time on support tickets, prepaid hour packs, per-request minimum and "
     "invoicing of billable support from timesheets",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Services/Support",
     "website": "https://github.com/cloudworkz/support-suite",
     "author": "Cloudworkz",

@@ -1,7 +1,10 @@
+import importlib.util
+
 from dateutil.relativedelta import relativedelta
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
+from odoo.tools.misc import file_path
 
 from .common import SupportTimesheetCase
 
@@ -237,6 +240,32 @@ class TestPackRevenue(SupportTimesheetCase):
         )
         self.assertEqual(round(sum(pack_lines.mapped("balance")), 2), 0.0)
         self.assertEqual(self._recognise(self.today), entries, "re-run: nothing")
+
+    def test_migrated_credit_notes_linked(self):
+        """19.0.1.2.0: a pack sale credited before the link existed stays worth nothing."""
+        move, pack = self._sell(self.cust_a, self.last_month)
+        ticket = self._ticket(self.contact_a, request_date=self.last_month)
+        self._log(ticket, 4.0, date=self.last_month)
+        credit = move._reverse_moves(cancel=True)
+        self.env.flush_all()
+        # As before the upgrade: no link.
+        self.env.cr.execute(
+            "UPDATE account_move_line SET support_pack_sale_line_id = NULL WHERE move_id = %s",
+            (credit.id,),
+        )
+        self.env.invalidate_all()
+        self.assertEqual(pack._support_earned_until(self.today)[pack.id], (20000.0, 3200.0))
+        path = file_path("support_timesheet/migrations/19.0.1.2.0/post-migrate.py")
+        spec = importlib.util.spec_from_file_location("support_timesheet_post_migrate_12", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for _run in range(2):
+            module.migrate(self.env.cr, "19.0.1.1.0")
+            self.env.invalidate_all()
+            self.assertEqual(
+                credit.invoice_line_ids.support_pack_sale_line_id, move.invoice_line_ids
+            )
+            self.assertEqual(pack._support_earned_until(self.today)[pack.id], (0.0, 0.0))
 
     def test_cancelled_pack_sale(self):
         move, pack = self._sell(self.cust_a, self.last_month)
