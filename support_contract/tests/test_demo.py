@@ -90,9 +90,13 @@ class TestDemo(TransactionCase):
             )
             .mapped(lambda leave: (leave.date_to.year, leave.name))
         )
-        for name in ("Christmas Eve (Julafton)", "Midsummer Eve (Midsommarafton)"):
-            self.assertIn((year, name), names)
-            self.assertIn((year + 1, name), names)
+        # Named in the language of the demo company (Swedish books may speak either).
+        for english, swedish in (
+            ("Christmas Eve", "Julafton"),
+            ("Midsummer Eve", "Midsommarafton"),
+        ):
+            for when in (year, year + 1):
+                self.assertTrue({(when, english), (when, swedish)} & set(names), (when, english))
         self.assertTrue(ref("support_contract.stage_waiting").is_sla_paused)
         maint = ref("support_contract.ticket_maint_bug")
         self.assertEqual(maint.sla_type_id, ref("support_contract.agreement_type_maintenance"))
