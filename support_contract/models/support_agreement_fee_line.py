@@ -60,9 +60,10 @@ class SupportAgreementFeeLine(models.Model):
         return ", ".join(part for part in parts if part)
 
     @api.model
-    def _get_in_force_domain(self, day):
-        """Fee lines running on ``day`` (their own dates; empty dates: the agreement's)."""
-        return (Domain("date_start", "=", False) | Domain("date_start", "<=", day)) & (
+    def _get_in_force_domain(self, day, day_to=None):
+        """Fee lines running on ``day``, or with ``day_to`` on at least one day from ``day`` to
+        ``day_to`` (their own dates; empty dates: the agreement's)."""
+        return (Domain("date_start", "=", False) | Domain("date_start", "<=", day_to or day)) & (
             Domain("date_end", "=", False) | Domain("date_end", ">=", day)
         )
 

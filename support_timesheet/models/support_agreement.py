@@ -544,9 +544,8 @@ class SupportAgreement(models.Model):
                 self.env._("%(agreement)s has no monthly fee.", agreement=self.display_name)
             )
         agreement = self.sudo()
-        fee_lines = agreement.fee_line_ids.filtered(
-            lambda line: (not line.date_start or line.date_start <= month_end)
-            and (not line.date_end or line.date_end >= month)
+        fee_lines = agreement.fee_line_ids.filtered_domain(
+            self.env["support.agreement.fee.line"]._get_in_force_domain(month, month_end)
         )
         if fee_line_id:
             fee_lines = agreement.fee_line_ids.filtered(lambda line: line.id == int(fee_line_id))
