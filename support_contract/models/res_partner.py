@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
 
@@ -122,3 +123,23 @@ class ResPartner(models.Model):
         return Domain(
             "support_agreement_ids", "any", contacts._get_support_key_user_agreement_domain()
         ) | Domain("id", "in", invoiced.commercial_partner_id.ids)
+
+    # --- Who holds agreements, environments and packs (the one rule) --------------------------
+    @api.model
+    def _support_check_customer(self, records):
+        """The customer (``partner_id``) of each of ``records`` (agreements, environments,
+        packs) is a company or a private customer, never a contact of a company."""
+        for record in records:
+            partner = record.partner_id
+            if partner and partner != partner.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(document)s %(record)s: the customer must be a company (or a private "
+                        "customer), not %(contact)s, a contact of %(company)s.",
+                        document=self.env["ir.model"].sudo()._get(record._name).name,
+                        record=record.display_name,
+                        contact=partner.name,
+                        company=partner.commercial_partner_id.display_name,
+                    )
+                )
+        return True

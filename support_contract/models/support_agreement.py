@@ -373,16 +373,7 @@ class SupportAgreement(models.Model):
 
     @api.constrains("partner_id")
     def _check_partner(self):
-        for agreement in self:
-            if agreement.partner_id != agreement.partner_id.commercial_partner_id:
-                raise ValidationError(
-                    self.env._(
-                        "Agreement %(agreement)s: the customer must be a company (or an "
-                        "individual customer), not the contact %(contact)s.",
-                        agreement=agreement.name,
-                        contact=agreement.partner_id.display_name,
-                    )
-                )
+        self.env["res.partner"]._support_check_customer(self)
 
     @api.constrains("key_user_ids", "partner_id")
     def _check_key_users(self):

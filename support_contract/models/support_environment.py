@@ -148,16 +148,8 @@ class SupportEnvironment(models.Model):
     # --- Constraints --------------------------------------------------------------------------
     @api.constrains("partner_id", "agreement_ids")
     def _check_agreements(self):
+        self.env["res.partner"]._support_check_customer(self)
         for environment in self:
-            if environment.partner_id != environment.partner_id.commercial_partner_id:
-                raise ValidationError(
-                    self.env._(
-                        "Environment %(environment)s belongs to a customer company, not to the "
-                        "contact %(contact)s.",
-                        environment=environment.name,
-                        contact=environment.partner_id.display_name,
-                    )
-                )
             wrong = environment.agreement_ids.filtered(
                 lambda a, e=environment: a.partner_id != e.partner_id
                 or not a.type_id.environment_patch_type

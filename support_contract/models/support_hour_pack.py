@@ -105,16 +105,7 @@ class SupportHourPack(models.Model):
 
     @api.constrains("partner_id")
     def _check_partner(self):
-        for pack in self:
-            if pack.partner_id != pack.partner_id.commercial_partner_id:
-                raise ValidationError(
-                    self.env._(
-                        "Support pack %(pack)s: the customer must be a company, not the contact "
-                        "%(contact)s.",
-                        pack=pack.name,
-                        contact=pack.partner_id.display_name,
-                    )
-                )
+        self.env["res.partner"]._support_check_customer(self)
 
     @api.model_create_multi
     def create(self, vals_list):

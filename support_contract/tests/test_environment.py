@@ -62,6 +62,44 @@ class TestEnvironment(EnvironmentMixin, SupportCase):
         with self.assertRaises(ValidationError):
             self._environment(self.contact[self.cust_maint], "contact-owned")
 
+    def test_customer_is_a_company_one_rule(self):
+        """Agreements, environments and packs belong to the customer company, never to one of
+        its contacts: the same rule and message for each, on create and on write, as a user
+        of the support team would try; nothing changes."""
+        contact = self.contact[self.cust_maint]
+        message = (
+            r"the customer must be a company \(or a private customer\), not Kontakt "
+            r"Underhåll Kund AB, a contact of Underhåll Kund AB\."
+        )
+        self.assertEqual(contact.name, "Kontakt Underhåll Kund AB")
+        Agreement = self.env["support.agreement"].with_user(self.manager)
+        Environment = self.env["support.environment"].with_user(self.consultant)
+        before = (Agreement.search_count([]), Environment.search_count([]))
+        # (assertRaises: rolled back to a savepoint, as the request would be.)
+        with self.assertRaises(ValidationError) as caught:
+            Agreement.create({"partner_id": contact.id, "type_id": self.type_on_demand.id})
+        self.assertRegex(str(caught.exception), f"^Support Agreement .*: {message}$")
+        with self.assertRaises(ValidationError) as caught:
+            Environment.create({"partner_id": contact.id, "name": "contact-owned"})
+        self.assertRegex(str(caught.exception), f"^Customer Environment .*: {message}$")
+        self.assertEqual((Agreement.search_count([]), Environment.search_count([])), before)
+        # A write to a contact: refused the same way, the customer unchanged.
+        with self.assertRaises(ValidationError) as caught:
+            self.agr_ondemand.with_user(self.manager).partner_id = contact
+        self.assertRegex(str(caught.exception), message)
+        with self.assertRaises(ValidationError) as caught:
+            self.staging.with_user(self.consultant).write({"partner_id": contact.id})
+        self.assertRegex(str(caught.exception), message)
+        with self.assertRaises(ValidationError) as caught:
+            self._pack(contact, 25.0)
+        self.assertRegex(str(caught.exception), f"^Prepaid Support Hour Pack .*: {message}$")
+        self.assertEqual(self.agr_ondemand.partner_id, self.cust_ondemand)
+        self.assertEqual(self.staging.partner_id, self.cust_maint)
+        # A private customer (a person without a company) holds its own.
+        person = self._customer("Privat Person", is_company=False)
+        self.assertEqual(person.commercial_partner_id, person)
+        Environment.create({"partner_id": person.id, "name": "private.example.com"})
+
     def test_ticket_environment_and_priority(self):
         ticket = self._ticket(self.maint_key, self.cat["bug_fix"], environment_id=self.prod.id)
         self.assertEqual(ticket.priority, "1", "a production environment raises the priority")
