@@ -168,15 +168,21 @@ class TestToldIsDone(SupportPortalFixture, TransactionCase):
         told = {}
         for customer in (self.cust_a, self.cust_b):
             statement = Statement._issue(customer, month, self.company)
-            told[customer] = statement._statement_values()["fees_to_invoice"]
-        self.assertNotIn(self.agr_b, told[self.cust_b])
-        self.assertNotIn(self.agr_a_patch, told[self.cust_a])
-        self.assertIn(self.agr_a_maint, told[self.cust_a])
+            told[customer] = {
+                (fee["fee_line"], fee["date_start"], fee["amount"])
+                for fee in statement._statement_values()["fees_to_invoice"]
+            }
+        told_agreements = {line.agreement_id for line, _month, _amount in told[self.cust_a]}
+        self.assertFalse(told[self.cust_b])
+        self.assertNotIn(self.agr_a_patch, told_agreements)
+        self.assertIn(self.agr_a_maint, told_agreements)
         agreements = self.agr_a_patch | self.agr_a_maint | self.agr_b
         moves = agreements._invoice_monthly_fees(until=month_end)
-        invoiced = (
-            self.env["support.agreement.fee.period"]
-            .search([("invoice_line_id.move_id", "in", moves.ids), ("date_start", "=", month)])
-            .agreement_id
-        )
-        self.assertEqual(set(invoiced), {*told[self.cust_a], *told[self.cust_b]})
+        # Each fee line's month, at the amount of the real invoice line.
+        invoiced = {
+            (period.fee_line_id, period.date_start, period.invoice_line_id.price_subtotal)
+            for period in self.env["support.agreement.fee.period"].search(
+                [("invoice_line_id.move_id", "in", moves.ids)]
+            )
+        }
+        self.assertEqual(invoiced, told[self.cust_a] | told[self.cust_b])

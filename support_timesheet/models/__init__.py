@@ -26,3 +26,4 @@ from . import support_statement_sla
 from . import support_environment
 from . import support_statement_environment
 from . import support_patch_record
+from . import support_statement_fee

@@ -144,27 +144,60 @@ class SupportAgreement(models.Model):
         rounded to cents (0.00: no invoice line)."""
         return float_round(fee_line.subtotal * period["ratio"], precision_digits=2)
 
+    def _support_fee_line_periods(self, until, gaps=None):
+        """Each month of each fee line the fee run looks at, up to ``until``: tuples
+        (agreement, fee line, period, price) for the billing agreements of ``self`` and their
+        fee lines with an amount, the months of ``_fee_periods_until`` (within the line's own
+        dates) and what the month bills (``_support_fee_line_price``). The one walk of the fee
+        run (``_invoice_monthly_fees``), the months due and the statement."""
+        agreements = self._support_fee_billing()
+        if gaps is None:
+            gaps = agreements._prerequisite_gaps()
+        for agreement in agreements:
+            for fee_line in agreement._support_fee_lines():
+                for period in agreement._fee_periods_until(until, gaps, fee_line=fee_line):
+                    price = self._support_fee_line_price(fee_line, period)
+                    yield agreement, fee_line, period, price
+
+    @api.model
+    def _support_fee_period_bills(self, period, price):
+        """Whether the fee run invoices this month of a fee line: at least one day due and an
+        amount that does not round to 0.00."""
+        return not float_is_zero(period["ratio"], precision_digits=4) and not float_is_zero(
+            price, precision_digits=2
+        )
+
+    @api.model
+    def _support_fee_months_done(self, periods):
+        """The test of the months the fee run does not invoice (again), given the agreements'
+        fee ``periods`` (any state): ``done(agreement, fee_line, month)`` is true when the fee
+        line has a period that month, or the whole agreement has one (a month invoiced before
+        fee lines)."""
+        lines = {(p.agreement_id.id, p.fee_line_id.id, p.date_start) for p in periods}
+        whole = {(p.agreement_id.id, p.date_start) for p in periods if not p.fee_line_id}
+
+        def done(agreement, fee_line, month):
+            return (agreement.id, fee_line.id, month) in lines or (agreement.id, month) in whole
+
+        return done
+
+    def _support_fee_line_months_due(self, date_from, date_to):
+        """{fee line: [the months of [date_from, date_to] the fee run invoices for it, each a
+        ``_fee_periods_until`` dict with its ``amount``]}, whether invoiced yet or not."""
+        due = defaultdict(list)
+        for _agreement, fee_line, period, price in self._support_fee_line_periods(date_to):
+            if period["date_end"] >= date_from and self._support_fee_period_bills(period, price):
+                due[fee_line].append(dict(period, amount=price))
+        return dict(due)
+
     def _support_fee_months_due(self, date_from, date_to):
         """{agreement id: [first day of each month of [date_from, date_to] whose fee the fee
         run invoices]}: as ``_invoice_monthly_fees`` decides (fee billing, from the date fees
         are invoiced from, a fee line with at least one day due and an amount)."""
-        agreements = self._support_fee_billing()
-        gaps = agreements._prerequisite_gaps()
-        due = {}
-        for agreement in agreements:
-            months = set()
-            for fee_line in agreement._support_fee_lines():
-                months.update(
-                    period["date_start"]
-                    for period in agreement._fee_periods_until(date_to, gaps, fee_line=fee_line)
-                    if period["date_end"] >= date_from
-                    and not float_is_zero(period["ratio"], precision_digits=4)
-                    and not float_is_zero(
-                        self._support_fee_line_price(fee_line, period), precision_digits=2
-                    )
-                )
-            due[agreement.id] = sorted(months)
-        return due
+        due = {agreement.id: set() for agreement in self._support_fee_billing()}
+        for fee_line, periods in self._support_fee_line_months_due(date_from, date_to).items():
+            due[fee_line.agreement_id.id].update(period["date_start"] for period in periods)
+        return {agreement_id: sorted(months) for agreement_id, months in due.items()}
 
     def _invoice_monthly_fees(self, until=None, reinvoice_cancelled=False):
         """Draft invoices (one per customer and company) for fee months not invoiced yet: one
@@ -190,50 +223,31 @@ class SupportAgreement(models.Model):
             cancelled = existing.filtered(lambda p: p.state == "cancelled")
             existing -= cancelled
             cancelled.unlink()
-        done = {
-            (period.agreement_id.id, period.fee_line_id.id, period.date_start)
-            for period in existing
-        }
-        # Months invoiced before fee lines: the whole agreement's month is taken.
-        done_whole = {
-            (period.agreement_id.id, period.date_start)
-            for period in existing
-            if not period.fee_line_id
-        }
-        prerequisites = agreements._prerequisite_gaps()
+        done = self._support_fee_months_done(existing)
         todo = defaultdict(list)
         lapsed_vals = []
         notified = set()
-        for agreement in agreements:
-            for fee_line in agreement._support_fee_lines():
-                for period in agreement._fee_periods_until(until, prerequisites, fee_line=fee_line):
-                    month = period["date_start"]
-                    if (agreement.id, fee_line.id, month) in done or (
-                        agreement.id,
-                        month,
-                    ) in done_whole:
-                        continue
-                    if period["lapsed_days"] and (agreement.id, month) not in notified:
-                        notified.add((agreement.id, month))
-                        agreement._support_notify_lapsed_fee(period)
-                    if float_is_zero(period["ratio"], precision_digits=4):
-                        lapsed_vals.append(
-                            {
-                                "agreement_id": agreement.id,
-                                "fee_line_id": fee_line.id,
-                                "state": "lapsed",
-                                "amount": 0.0,
-                                **{k: v for k, v in period.items()},
-                            }
-                        )
-                        continue
-                    if float_is_zero(
-                        self._support_fee_line_price(fee_line, period), precision_digits=2
-                    ):
-                        continue
-                    todo[(agreement.partner_id, agreement.company_id)].append(
-                        (agreement, fee_line, period)
-                    )
+        for agreement, fee_line, period, price in agreements._support_fee_line_periods(until):
+            month = period["date_start"]
+            if done(agreement, fee_line, month):
+                continue
+            if period["lapsed_days"] and (agreement.id, month) not in notified:
+                notified.add((agreement.id, month))
+                agreement._support_notify_lapsed_fee(period)
+            if float_is_zero(period["ratio"], precision_digits=4):
+                lapsed_vals.append(
+                    {
+                        "agreement_id": agreement.id,
+                        "fee_line_id": fee_line.id,
+                        "state": "lapsed",
+                        "amount": 0.0,
+                        **{k: v for k, v in period.items()},
+                    }
+                )
+                continue
+            if not self._support_fee_period_bills(period, price):
+                continue
+            todo[(agreement.partner_id, agreement.company_id)].append((agreement, fee_line, period))
         if lapsed_vals:
             Period.create(lapsed_vals)
         # The customer's document: its lines in the customer's language, whoever runs this.

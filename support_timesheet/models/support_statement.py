@@ -272,13 +272,6 @@ class SupportStatement(models.Model):
             & Agreement._get_in_force_domain(start, end),
             order="date_start, id",
         )
-        fees = {
-            agreement.id: periods
-            for agreement, periods in env["support.agreement.fee.period"]
-            .search([("agreement_id", "in", agreements.ids), ("date_start", "=", start)])
-            .grouped("agreement_id")
-            .items()
-        }
         lines = env["account.analytic.line"].search(
             [
                 ("support_partner_id", "=", customer.id),
@@ -345,7 +338,6 @@ class SupportStatement(models.Model):
             }
             for pack in packs
         ]
-        due = agreements._support_fee_months_due(start, end)
         to_invoice = env["support.ticket"].search(
             [
                 ("commercial_partner_id", "=", customer.id),
@@ -360,31 +352,10 @@ class SupportStatement(models.Model):
             "month": format_date(env, start, date_format="MMMM y"),
             "date_start": start,
             "date_end": end,
-            "agreements": [
-                {
-                    "agreement": agreement,
-                    "fee": fees.get(agreement.id),
-                    "fee_amount": sum(fees[agreement.id].mapped("amount"))
-                    if agreement.id in fees
-                    else 0.0,
-                    "fee_invoices": ", ".join(
-                        fees[agreement.id]
-                        .invoice_id.filtered(lambda m: m.state == "posted")
-                        .mapped("name")
-                    )
-                    if agreement.id in fees
-                    else "",
-                }
-                for agreement in agreements
-            ],
+            # Their fees, per fee line: support_statement_fee.py.
+            "agreements": [{"agreement": agreement} for agreement in agreements],
             "requests": requests,
             "totals": totals,
             "packs": pack_rows,
             "to_invoice": to_invoice,
-            # The months the fee run invoices (its own rule), not invoiced yet.
-            "fees_to_invoice": [
-                agreement
-                for agreement in agreements
-                if due.get(agreement.id) and agreement.id not in fees
-            ],
         }

@@ -30,3 +30,4 @@ from . import test_cost_access
 from . import test_statement_download
 from . import test_fee_lines
 from . import test_fee_zero
+from . import test_statement_fee

@@ -115,7 +115,9 @@ class TestStatement(SupportTimesheetCase):
             {"covered": 2.0, "pack": 4.0, "invoiced": 1.0, "to_invoice": 0.0, "held": 1.5},
         )
         self.assertEqual(values["packs"][0]["remaining"], 0.0)
-        self.assertEqual(values["agreements"][0]["fee"].amount, 495.0)
+        (fee,) = values["agreements"][0]["fees"]
+        self.assertEqual((fee["state"], fee["amount"]), ("invoiced", 495.0))
+        self.assertEqual(values["agreements"][0]["fee_amount"], 495.0)
 
         # The stored document: rendered once, with the same content, the other customer absent.
         text = self._text(statement)
