@@ -44,6 +44,45 @@ class TestDemo(TransactionCase):
         self.assertEqual(ref("support_contract.pack_ondemand").state, "active")
         self.assertEqual(ref("support_contract.pack_ondemand_expired").state, "expired")
 
+    def test_fees_per_environment(self):
+        """The patch agreements bill per environment: one fee line for each environment they
+        cover, of their own customer ("from 495 kr/mån" for production, more per environment)."""
+        ref = self.env.ref
+        cases = {
+            "agreement_patch": (
+                ("environment_patch_prod", 495.0),
+                ("environment_patch_staging", 295.0),
+            ),
+            "agreement_maint_patch": (
+                ("environment_maint_prod", 695.0),
+                ("environment_maint_staging", 300.0),
+            ),
+        }
+        for xid, lines in cases.items():
+            agreement = ref(f"support_contract.{xid}")
+            with self.subTest(agreement=xid):
+                environments = self.env["support.environment"].browse(
+                    [ref(f"support_contract.{env_xid}").id for env_xid, _price in lines]
+                )
+                self.assertEqual(agreement.environment_ids, environments)
+                self.assertEqual(environments.partner_id, agreement.partner_id)
+                self.assertEqual(
+                    agreement.fee_line_ids.mapped(
+                        lambda line: (line.environment_id, line.subtotal)
+                    ),
+                    [
+                        (environment, price)
+                        for environment, (_x, price) in zip(environments, lines, strict=True)
+                    ],
+                )
+                self.assertEqual(agreement.monthly_fee, sum(price for _x, price in lines))
+                self.assertEqual(
+                    set(environments.mapped("environment_type")), {"production", "staging"}
+                )
+        # The staging environment of the patch customer joined mid-month, two months ago.
+        staging_line = ref("support_contract.agreement_patch").fee_line_ids[1]
+        self.assertEqual(staging_line.date_start.day, 16)
+
     def test_email_requests(self):
         """The demo's e-mails went through the mail gateway to the support alias."""
         ref = self.env.ref

@@ -22,11 +22,12 @@ class SupportAgreementFeeLine(models.Model):
         "support.agreement.fee.period", "fee_line_id", string="Invoiced Months", readonly=True
     )
 
-    @api.depends("agreement_id.type_id")
+    @api.depends("agreement_id.type_id.fee_product_id")
     def _compute_product_id(self):
+        # Also when the type gets its fee product after the line (support_timesheet installed
+        # on an existing database); a line's own product is kept.
         for line in self:
-            if not line.product_id:
-                line.product_id = line.agreement_id.type_id.fee_product_id
+            line.product_id = line.product_id or line.agreement_id.type_id.fee_product_id
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_billed(self):

@@ -47,7 +47,7 @@ class TestDemo(TransactionCase):
             [("agreement_id", "=", ref("support_contract.agreement_patch").id)]
         )
         self.assertTrue(fees)
-        self.assertEqual(len(fees), len(set(fees.mapped("date_start"))))
+        self.assertEqual(len(fees), len(set(fees.mapped(lambda p: (p.fee_line_id, p.date_start)))))
         question = ref("support_timesheet.billing_ticket_ondemand_question")
         self.assertEqual(question.hours_billed, 0.5)
         self.assertEqual(question.hours_from_pack, 0.5)
@@ -58,3 +58,25 @@ class TestDemo(TransactionCase):
         self.assertEqual(
             ref("support_timesheet.timesheet_maint_feature").support_billing_status, "to_invoice"
         )
+
+    def test_fees_per_environment(self):
+        """The patch agreement's last three months, one invoice line per environment's fee
+        line: production each month, staging from the 16th two months ago (prorated)."""
+        ref = self.env.ref
+        agreement = ref("support_contract.agreement_patch")
+        prod, staging = agreement.fee_line_ids
+        self.assertEqual(prod.product_id, agreement.type_id.fee_product_id)
+        periods = agreement.fee_period_ids.sorted("date_start")
+        self.assertEqual(len(periods.filtered(lambda p: p.fee_line_id == prod)), 3)
+        first = periods.filtered(lambda p: p.fee_line_id == staging)[:1]
+        self.assertEqual(len(periods.filtered(lambda p: p.fee_line_id == staging)), 2)
+        self.assertEqual(first.billed_from, staging.date_start)
+        days = (first.date_end - first.date_start).days + 1
+        share = (first.date_end - staging.date_start).days + 1
+        self.assertEqual(first.amount, round(295.0 * share / days, 2))
+        line = first.invoice_line_id
+        self.assertEqual(line.price_unit, first.amount)
+        self.assertIn("test.norrlandstra.example.com", line.name)
+        for period in periods:
+            self.assertEqual(period.state, "invoiced")
+            self.assertIn(period.fee_line_id.environment_id.name, period.invoice_line_id.name)
