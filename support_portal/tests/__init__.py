@@ -12,3 +12,4 @@ from . import test_desk_routes
 from . import test_portal_sla
 from . import test_told_is_done
 from . import test_portal_environments
+from . import test_portal_environment_probe
