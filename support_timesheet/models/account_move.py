@@ -49,6 +49,15 @@ class AccountMove(models.Model):
             or line.product_id.support_is_pack
         )
 
+    def _support_is_support_invoice(self):
+        """Whether this customer invoice bills support time or fees (or billed them, before a
+        cancel or credit note released them): filled by ``_prepare_support_invoice_values``."""
+        self.ensure_one()
+        return self.move_type == "out_invoice" and any(
+            line.support_ticket_id or line.support_released_ticket_id or line.support_fee_period_ids
+            for line in self.sudo().invoice_line_ids
+        )
+
     def _support_release(self):
         """Free what the customer invoices billed: timesheets and fee periods become billable
         again, unused packs of a pack sale go. Safe to run twice."""

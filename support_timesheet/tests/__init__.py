@@ -31,3 +31,4 @@ from . import test_statement_download
 from . import test_fee_lines
 from . import test_fee_zero
 from . import test_statement_fee
+from . import test_accountant_probes

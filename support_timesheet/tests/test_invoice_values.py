@@ -74,7 +74,7 @@ class TestInvoiceValues(SupportTimesheetCase):
             "de": ("Kunde GmbH", "base.de", "DE123456788"),
             "us": ("Customer Inc", "base.us", False),
         }
-        moves = {}
+        moves, partners = {}, {}
         for key, (name, country, vat) in customers.items():
             customer = self._customer(
                 name,
@@ -82,6 +82,7 @@ class TestInvoiceValues(SupportTimesheetCase):
                 vat=vat,
                 support_invoice_ref=f"REF-{key}",
             )
+            partners[key] = customer
             contact = self._contact(customer, f"Contact {key}")
             ticket = self._ticket(contact, company_id=se_company.id)
             env["account.analytic.line"].create(
@@ -125,6 +126,39 @@ class TestInvoiceValues(SupportTimesheetCase):
             {str(project.account_id.id): 100.0},
         )
 
+        # Monthly fees, and their credit note when the agreement closes early: the same
+        # positions, the same accounts, no Swedish VAT outside Sweden.
+        for key, fp_xmlid, code, tax_rate in (
+            ("se", "fp_sweden", "30012", 0.25),
+            ("de", "fp_euro_b2b", "3308", 0.0),
+            ("us", "fp_outside_euro", "3305", 0.0),
+        ):
+            agreement = self._agreement(
+                partners[key],
+                self.type_patch,
+                date_start=date(2026, 1, 1),
+                monthly_fee=1000.0,
+                company_id=se_company.id,
+            )
+            fee = agreement.with_company(se_company)._invoice_monthly_fees(until=date(2026, 1, 31))
+            fee.invoice_date = date(2026, 1, 31)
+            fee.action_post()
+            agreement.write({"date_end": date(2026, 1, 15)})
+            credit = env["account.move"].search(
+                [
+                    ("move_type", "=", "out_refund"),
+                    ("commercial_partner_id", "=", partners[key].id),
+                ]
+            )
+            for move, untaxed in ((fee, 1000.0), (credit, 516.13)):  # 16/31 of 1,000
+                self.assertEqual(move.company_id, se_company)
+                self.assertEqual(move.journal_id.type, "sale")
+                self.assertEqual(move.ref, f"REF-{key}")
+                self.assertEqual(move.fiscal_position_id, self._chart_ref(fp_xmlid, se_company))
+                self.assertEqual(move.invoice_line_ids.account_id.code, code, key)
+                self.assertEqual(move.amount_untaxed, untaxed)
+                self.assertAlmostEqual(move.amount_tax, untaxed * tax_rate, delta=0.005, msg=key)
+
     def test_fee_invoice_and_credit_note_values(self):
         account = self.company._support_get_default_project().account_id  # its first ticket's
         agreement = self._agreement(
@@ -147,6 +181,8 @@ class TestInvoiceValues(SupportTimesheetCase):
         self.assertEqual(credit.move_type, "out_refund")
         self.assertEqual(credit.partner_id, self.billing)
         self.assertEqual(credit.ref, "PO 4711 / KST 300")
+        self.assertEqual(credit.invoice_payment_term_id, self.payment_term)
+        self.assertEqual(credit.invoice_user_id, self.salesperson)
         self.assertEqual(credit.journal_id, move.journal_id)
         self.assertEqual(credit.invoice_line_ids.analytic_distribution, {str(account.id): 100.0})
         self.assertEqual(credit.amount_untaxed, 309.68)  # 16/31 of 600
@@ -183,3 +219,57 @@ class TestInvoiceValues(SupportTimesheetCase):
         move.invoice_date = date(2026, 1, 31)
         move.action_post()
         self.assertEqual(move.state, "posted")
+
+        # The generic chart's positions: a domestic customer pays its 15 %, a foreign business
+        # (an EU one with a VAT number) gets the export position and no tax, on time invoices,
+        # fee invoices and fee credit notes alike.
+        chart = self.env["account.chart.template"].with_company(company)
+        env = self.env(context=dict(self.env.context, allowed_company_ids=company.ids))
+        employee = env["hr.employee"].create(
+            {"name": "Generic Consultant", "company_id": company.id}
+        )
+        for name, country, vat, position, rate in (
+            ("Domestic Inc", "base.us", False, "domestic", 0.15),
+            ("Ausland GmbH", "base.de", "DE123456788", "export", 0),
+        ):
+            partner = self._customer(
+                name, country_id=self.env.ref(country).id, vat=vat, company_id=company.id
+            )
+            ticket = self._ticket(self._contact(partner, f"{name} contact"), company_id=company.id)
+            env["account.analytic.line"].create(
+                {
+                    "support_ticket_id": ticket.id,
+                    "employee_id": employee.id,
+                    "unit_amount": 2.0,
+                    "date": self.month_start,
+                    "name": "Work",
+                }
+            )
+            time = env["support.ticket"]._support_create_invoices(
+                partner, self.month_start, self.month_start.replace(day=28)
+            )
+            agreement = self._agreement(
+                partner,
+                self.type_patch,
+                date_start=date(2026, 1, 1),
+                monthly_fee=100.0,
+                company_id=company.id,
+            )
+            fee = agreement.with_company(company)._invoice_monthly_fees(until=date(2026, 1, 31))
+            fee.invoice_date = date(2026, 1, 31)
+            fee.action_post()
+            agreement.write({"date_end": date(2026, 1, 15)})
+            credit = self.env["account.move"].search(
+                [("move_type", "=", "out_refund"), ("commercial_partner_id", "=", partner.id)]
+            )
+            self.assertEqual(credit.amount_untaxed, 51.61)  # 16/31 of 100
+            for move in time | fee | credit:
+                self.assertEqual(move.company_id, company)
+                self.assertEqual(
+                    move.fiscal_position_id,
+                    chart.ref(f"template_generic_{position}_fiscal_position"),
+                    name,
+                )
+                self.assertEqual(move.invoice_line_ids.tax_ids.amount, rate * 100, name)
+                self.assertAlmostEqual(move.amount_tax, move.amount_untaxed * rate, delta=0.005)
+            self.assertEqual(time.amount_untaxed, 2 * self.hour.lst_price)

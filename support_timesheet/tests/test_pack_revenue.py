@@ -2,6 +2,7 @@ import importlib.util
 
 from dateutil.relativedelta import relativedelta
 
+from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools.misc import file_path
@@ -319,6 +320,64 @@ class TestPackRevenue(SupportTimesheetCase):
         expired_row = rows.filtered("pack_expired_amount")
         self.assertEqual(expired_row.date, (pack.date_end + relativedelta(days=1)).replace(day=1))
 
+    def test_time_credit_note_releases_and_redraws(self):
+        """A credit note of a time invoice releases its work, which is billed again by today's
+        rules: a draw released (the ticket was found to be covered) and one made (the other
+        ticket now draws from packs). The next run posts the difference, once."""
+        _move, pack = self._sell(self.cust_a, self.last_month)  # 25 h at 800
+        day = self.last_month + relativedelta(days=9)
+        split = self._ticket(self.contact_a, request_date=day, name="Split over the pack")
+        split_line = self._log(split, 27.0, date=day)  # 25 h from the pack, 2 h hourly
+        licenses = self.env.ref("support_contract.category_licenses")
+        self.assertFalse(licenses.draws_from_packs)
+        separate = self._ticket(self.contact_a, licenses, request_date=day, name="Licences")
+        self._log(separate, 3.0, date=day)
+        self.assertEqual((split_line.support_pack_hours, split_line.support_billed_hours), (25, 2))
+        invoice = self._invoice(date_from=self.last_month, date_to=self.last_day)
+        self.assertEqual(invoice.invoice_line_ids.mapped("quantity"), [2.0, 3.0])
+        invoice.invoice_date = self.last_day
+        invoice.action_post()
+        first = self._recognise(self.last_day)
+        self.assertEqual(
+            self._by_account(first.line_ids), {self.deferred: 20000.0, self.income: -20000.0}
+        )
+
+        # Billed work keeps its billing until the invoice is credited: nothing moves yet.
+        split.write({"coverage_override": "covered", "coverage_override_reason": "Our bug"})
+        separate.category_id = self.cat_db
+        self.assertEqual(pack.hours_used, 25.0)
+        self.assertEqual(self._recognise(self.today), first)
+
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_user(self.accountant)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "date": self.month_start})
+        )
+        credit = self.Move.browse(reversal.refund_moves()["res_id"])
+        credit.action_post()
+        self.assertTrue(invoice.support_released)
+        self.assertEqual(split_line.support_billing_status, "covered")
+        self.assertFalse(split_line.support_consumption_ids, "the draw is released")
+        self.assertEqual(pack.consumption_ids.ticket_id, separate, "and one is made")
+        self.assertEqual(pack.hours_used, 3.0)
+        # Nothing to invoice again: no invoice, empty or not.
+        self.assertFalse(self._invoice(date_from=self.last_month, date_to=self.last_day))
+
+        entries = self._recognise(self.today)
+        this_month = entries - first
+        self.assertEqual(len(this_month), 1)
+        self.assertEqual(  # (3 - 25) h at 800
+            self._by_account(this_month.line_ids), {self.deferred: -17600.0, self.income: 17600.0}
+        )
+        self.assertEqual(
+            self._by_account(first.line_ids), {self.deferred: 20000.0, self.income: -20000.0}
+        )
+        self.assertEqual(self._recognise(self.today), entries, "re-run: nothing")
+        report = self._report(pack)
+        self.assertEqual((report.recognised_amount, report.deferred_amount), (2400.0, 17600.0))
+        self._assert_report_ties()
+
     def test_statement_shows_the_value_used(self):
         """The customer's statement values each pack by the rule the books recognise: paid,
         used by the end of the month, left (not the sale alone)."""
@@ -445,3 +504,183 @@ class TestPackRevenueSwedish(SupportTimesheetCase):
         )
         self.assertAlmostEqual(sum(report.mapped("deferred_amount")), -sum(lines.mapped("balance")))
         self.assertEqual(report.deferred_amount, 14375.0)
+
+    def test_swedish_cycle_with_each_undo(self):
+        """On the Swedish books (BAS): pack sales on 2970 (a German business's without VAT),
+        recognised per pack to the income account the sale's fiscal position gives (30012, the
+        EU's 3308), a re-run, expiry, a draw released by a credit note of the time invoice, a
+        pack sale credited, a locked period; the report's deferred total is 2970's balance."""
+        company = self.env.ref("support_contract.company_cloudworkz")
+        company.vat = company.vat or "SE556677889901"
+        env = self.env(context=dict(self.env.context, allowed_company_ids=company.ids))
+        chart = env["account.chart.template"].with_company(company)
+        deferred = chart.ref("a2970")
+        Move = env["account.move"]
+        Pack = env["support.hour.pack"]
+        employee = env.ref("support_timesheet.employee_consultant")
+        last_month = self.month_start - relativedelta(months=1)
+        last_day = self.month_start - relativedelta(days=1)
+        se_cust = self._customer(
+            "Förskott AB", country_id=self.env.ref("base.se").id, vat="SE556000016701"
+        )
+        de_cust = self._customer(
+            "Vorauskasse GmbH", country_id=self.env.ref("base.de").id, vat="DE123456788"
+        )
+        contacts = {c: self._contact(c, f"Kontakt {c.name}") for c in (se_cust, de_cust)}
+
+        def sell(customer, price, day):
+            move = Move.create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "company_id": company.id,
+                    "invoice_date": day,
+                    "invoice_line_ids": [
+                        Command.create({"product_id": self.pack_25.id, "price_unit": price})
+                    ],
+                }
+            )
+            move.action_post()
+            return move, Pack.search([("invoice_line_id", "in", move.invoice_line_ids.ids)])
+
+        def work(customer, hours, day, name):
+            ticket = self._ticket(
+                contacts[customer], company_id=company.id, request_date=day, name=name
+            )
+            env["account.analytic.line"].create(
+                {
+                    "support_ticket_id": ticket.id,
+                    "employee_id": employee.id,
+                    "unit_amount": hours,
+                    "date": day,
+                    "name": "Arbete",
+                }
+            )
+            return ticket
+
+        def by_code(moves, pack=None):
+            totals = {}
+            for line in moves.line_ids:
+                if pack is None or line.support_pack_id == pack:
+                    code = line.account_id.code
+                    totals[code] = round(totals.get(code, 0.0) + line.balance, 2)
+            return {code: total for code, total in totals.items() if total}
+
+        def recognise(day):
+            return Pack._support_recognise_revenue(day, company)
+
+        def credit_note(move):
+            reversal = (
+                env["account.move.reversal"]
+                .with_context(active_model="account.move", active_ids=move.ids)
+                .create({"journal_id": move.journal_id.id, "date": self.month_start})
+            )
+            credit = Move.browse(reversal.refund_moves()["res_id"])
+            credit.action_post()
+            return credit
+
+        def report(pack):
+            env["support.hour.pack.revenue"].invalidate_model()
+            return env["support.hour.pack.revenue"].search([("pack_id", "=", pack.id)])
+
+        def assert_ties():
+            Report = env["support.hour.pack.revenue"]
+            Report.invalidate_model()
+            groups = Report._read_group(
+                [("company_id", "=", company.id)], [], ["deferred_amount:sum"]
+            )
+            lines = env["account.move.line"].search(
+                [
+                    ("account_id", "=", deferred.id),
+                    ("parent_state", "=", "posted"),
+                    ("company_id", "=", company.id),
+                ]
+            )
+            self.assertAlmostEqual(groups[0][0], -sum(lines.mapped("balance")), 2)
+
+        # The sales: the untaxed amount on 2970, Swedish VAT, none for the EU business.
+        se_sale, se_pack = sell(se_cust, 25000.0, last_month)  # 1,000 an hour
+        self.assertEqual(by_code(se_sale), {"1510": 31250.0, "2970": -25000.0, "2611": -6250.0})
+        de_sale, de_pack = sell(de_cust, 20000.0, last_month)  # 800 an hour
+        self.assertEqual(de_sale.fiscal_position_id, chart.ref("fp_euro_b2b"))
+        self.assertEqual(by_code(de_sale), {"1510": 20000.0, "2970": -20000.0})
+        sold_on = self.month_start - relativedelta(months=13)
+        _old_sale, old_pack = sell(se_cust, 12500.0, sold_on)  # 500 an hour, expired
+        self.assertLess(old_pack.date_end, last_month)
+        self.assertEqual((se_pack | de_pack | old_pack).deferred_account_id, deferred)
+
+        work(se_cust, 5.0, sold_on + relativedelta(days=4), "Old work")  # the old pack: 5 h
+        work(se_cust, 4.0, last_month + relativedelta(days=9), "Report")  # se_pack: 4 h
+        work(de_cust, 3.0, last_month + relativedelta(days=9), "Rechnung")  # de_pack: 3 h
+        migration = work(se_cust, 23.0, last_month + relativedelta(days=14), "Migration")
+        line = migration.timesheet_ids
+        self.assertEqual((line.support_pack_hours, line.support_billed_hours), (21.0, 2.0))
+        invoice = env["support.ticket"]._support_create_invoices(se_cust, last_month, last_day)
+        self.assertEqual(invoice.invoice_line_ids.support_ticket_id, migration)
+        self.assertEqual(invoice.invoice_line_ids.quantity, 2.0)
+        invoice.invoice_date = last_day
+        invoice.action_post()
+
+        # Last month's recognition: per pack, the hours drawn at its price; the expired pack
+        # its hours left too; lines naming the pack and its customer. Again: nothing.
+        first = recognise(last_day)
+        self.assertEqual(first.date, last_day)
+        self.assertEqual(first.state, "posted")
+        self.assertEqual(by_code(first, se_pack), {"2970": 25000.0, "30012": -25000.0})
+        self.assertEqual(by_code(first, de_pack), {"2970": 2400.0, "3308": -2400.0})
+        self.assertEqual(by_code(first, old_pack), {"2970": 12500.0, "30012": -12500.0})
+        for pack, customer in ((se_pack, se_cust), (de_pack, de_cust), (old_pack, se_cust)):
+            for entry_line in first.line_ids.filtered(lambda el, p=pack: el.support_pack_id == p):
+                self.assertIn(pack.name, entry_line.name)
+                self.assertIn(customer.name, entry_line.name)
+                self.assertEqual(entry_line.partner_id, customer)
+        self.assertFalse(recognise(last_day))
+        assert_ties()
+
+        # The migration was our fault: covered. Invoiced work keeps its draws until the credit
+        # note releases it; then the pack gets its 21 h back and the next run takes them back.
+        migration.write({"coverage_override": "covered", "coverage_override_reason": "Vårt fel"})
+        self.assertEqual(se_pack.hours_used, 25.0)
+        self.assertFalse(by_code(recognise(self.today), se_pack))
+        credit_note(invoice)
+        self.assertEqual(line.support_billing_status, "covered")
+        self.assertEqual(se_pack.hours_used, 4.0)
+        self.assertFalse(
+            env["support.ticket"]._support_create_invoices(se_cust, last_month, last_day)
+        )
+        this_month = recognise(self.today)
+        self.assertEqual(this_month.date, self.today)
+        self.assertEqual(by_code(this_month, se_pack), {"2970": -21000.0, "30012": 21000.0})
+        self.assertFalse(recognise(self.today))
+        assert_ties()
+
+        # The German pack sale credited: the credit note takes the sale off 2970, the next run
+        # reverses what the pack had recognised.
+        de_credit = credit_note(de_sale)
+        self.assertEqual(by_code(de_credit), {"1510": -20000.0, "2970": 20000.0})
+        self.assertEqual(recognise(self.today), this_month, "the month's entry, rewritten")
+        self.assertEqual(by_code(this_month, de_pack), {"2970": -2400.0, "3308": 2400.0})
+        self.assertEqual(by_code(this_month, se_pack), {"2970": -21000.0, "30012": 21000.0})
+        self.assertEqual(report(de_pack).deferred_amount, 0.0)
+        assert_ties()
+
+        # The books closed until the end of last month; work of last month logged since is
+        # recognised on the first open day.
+        domain = [("company_id", "=", company.id)]
+        env["account.bank.statement"].search(domain).unlink()
+        env["account.bank.statement.line"].search(domain).unlink()
+        company.sudo().fiscalyear_lock_date = last_day
+        work(se_cust, 1.0, last_month + relativedelta(days=20), "Late entry")
+        self.assertEqual(se_pack.hours_used, 5.0)
+        entry = recognise(last_day)
+        self.assertEqual(entry, this_month)
+        self.assertEqual(entry.date, self.month_start)
+        self.assertEqual(by_code(entry, se_pack), {"2970": -20000.0, "30012": 20000.0})
+        self.assertFalse(recognise(last_day))
+        row = report(se_pack)
+        self.assertEqual(
+            (row.sold_amount, row.recognised_amount, row.deferred_amount),
+            (25000.0, 5000.0, 20000.0),
+        )
+        self.assertEqual(report(old_pack).deferred_amount, 0.0)
+        assert_ties()

@@ -1,8 +1,31 @@
+from markupsafe import Markup
+
 from odoo import models
 
 
 class AccountMoveReversal(models.TransientModel):
     _inherit = "account.move.reversal"
+
+    def _prepare_default_reversal(self, move):
+        """A credit note of a support invoice (time or fees) keeps the invoice's reference (the
+        customer's ``support_invoice_ref``: what e-invoicing sends as the buyer's reference, by
+        which the customer routes the credit note); Odoo's *Reversal of* text, with the reason,
+        goes to the credit note's notes instead, where the customer reads it."""
+        vals = super()._prepare_default_reversal(move)
+        if move.ref and move._support_is_support_invoice():
+            reversal = vals.get("ref")
+            vals["ref"] = move.ref
+            if reversal:
+                vals["narration"] = Markup("<p>%s</p>") % reversal + Markup(move.narration or "")
+        return vals
+
+    def _modify_default_reverse_values(self, origin_move):
+        """*Reverse and create a new draft*: the new support invoice keeps the reference
+        (Odoo does not copy ``ref``)."""
+        vals = super()._modify_default_reverse_values(origin_move)
+        if origin_move.ref and origin_move._support_is_support_invoice():
+            vals["ref"] = origin_move.ref
+        return vals
 
     def reverse_moves(self, is_modify=False):
         """*Reverse and create a new draft* (modify): the credit note releases the support work
