@@ -378,6 +378,47 @@ class TestPackRevenue(SupportTimesheetCase):
         self.assertEqual((report.recognised_amount, report.deferred_amount), (2400.0, 17600.0))
         self._assert_report_ties()
 
+    def test_two_packs_on_one_discounted_line(self):
+        """Each pack is worth its share of the line's untaxed amount after the discount."""
+        move = self.Move.create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.cust_b.id,
+                "invoice_date": self.last_month,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.pack_25.id,
+                            "quantity": 2,
+                            "price_unit": 20000.0,
+                            "discount": 10.0,
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        self.assertEqual(self._by_account(move.line_ids)[self.deferred], -36000.0)
+        packs = self.env["support.hour.pack"].search(
+            [("invoice_line_id", "=", move.invoice_line_ids.id)], order="id"
+        )
+        self.assertEqual(len(packs), 2)
+        day = self.last_month + relativedelta(days=3)
+        self._log(self._ticket(self.contact_b, request_date=day), 27.0, date=day)
+        self.assertEqual(packs.mapped("hours_used"), [25.0, 2.0])
+        entry = self._recognise(self.last_day)
+        by_pack = {
+            pack: self._by_account(
+                entry.line_ids.filtered(lambda line, p=pack: line.support_pack_id == p)
+            )
+            for pack in packs
+        }
+        # 18,000 a pack, 720 an hour.
+        self.assertEqual(by_pack[packs[0]], {self.deferred: 18000.0, self.income: -18000.0})
+        self.assertEqual(by_pack[packs[1]], {self.deferred: 1440.0, self.income: -1440.0})
+        self.assertEqual(self._report(packs).mapped("deferred_amount"), [0.0, 16560.0])
+        self._assert_report_ties()
+
     def test_statement_shows_the_value_used(self):
         """The customer's statement values each pack by the rule the books recognise: paid,
         used by the end of the month, left (not the sale alone)."""
