@@ -240,16 +240,25 @@ class TestAccountantProbes(SupportTimesheetCase):
         """Odoo's reversal wizard on a support invoice: the credit note, and the new draft of
         *reverse and create a new draft*, go to the invoice address with the customer's
         reference, salesperson, sales journal and each line's analytic distribution."""
+        # Two tickets in two projects: each line carries its own ticket's project.
+        operations = self.env["project.project"].create(
+            {"name": "Kund A drift", "allow_timesheets": True}
+        )
+        self.assertTrue(operations.account_id)
         tickets = self._ticket(self.contact_a, name="Order import") | self._ticket(
-            self.contact_a, name="Stock report"
+            self.contact_a, name="Stock report", project_id=operations.id
         )
         for ticket, hours in zip(tickets, (1.0, 2.0), strict=True):
             self._log(ticket, hours)
         invoice = self._invoice()
         invoice.invoice_date = self.month_start
         invoice.action_post()
-        project = tickets[0]._support_get_project()
-        distribution = {str(project.account_id.id): 100.0}
+        accounts = tickets[0]._support_get_project().account_id | operations.account_id
+        self.assertEqual(len(accounts), 2)
+        distributions = {
+            ticket.number: {str(ticket._support_get_project().account_id.id): 100.0}
+            for ticket in tickets
+        }
 
         def assert_filled(move, move_type):
             self.assertEqual(move.move_type, move_type)
@@ -261,7 +270,8 @@ class TestAccountantProbes(SupportTimesheetCase):
             self.assertEqual(move.fiscal_position_id, invoice.fiscal_position_id)
             self.assertEqual(len(move.invoice_line_ids), 2)
             for line in move.invoice_line_ids:
-                self.assertEqual(line.analytic_distribution, distribution)
+                number = line.name.split(" - ")[0]
+                self.assertEqual(line.analytic_distribution, distributions[number], line.name)
             self.assertEqual(move.amount_untaxed, 3000.0)
 
         credit = self.Move.browse(self._reversal(invoice).refund_moves()["res_id"])
@@ -269,12 +279,21 @@ class TestAccountantProbes(SupportTimesheetCase):
         self.assertIn("Fel pris", str(credit.narration), "the reason, on the credit note")
         self.assertIn(invoice.name, str(credit.narration))
         credit.action_post()
-        # Its revenue leaves the project's analytic account again.
+        # The revenue reached each project's analytic account, and the credit note takes it back.
         revenue = self.env["account.analytic.line"].search(
-            [("move_line_id", "in", (invoice | credit).invoice_line_ids.ids)]
+            [("move_line_id", "in", invoice.invoice_line_ids.ids)]
         )
-        self.assertEqual(revenue.account_id, project.account_id)
-        self.assertEqual(sum(revenue.mapped("amount")), 0.0)
+        self.assertEqual(
+            {line.account_id: line.amount for line in revenue},
+            {accounts[0]: 1000.0, accounts[1]: 2000.0},
+        )
+        reversed_revenue = self.env["account.analytic.line"].search(
+            [("move_line_id", "in", credit.invoice_line_ids.ids)]
+        )
+        self.assertEqual(
+            {line.account_id: line.amount for line in reversed_revenue},
+            {accounts[0]: -1000.0, accounts[1]: -2000.0},
+        )
 
         again = self._invoice()
         again.invoice_date = self.month_start

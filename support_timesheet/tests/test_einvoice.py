@@ -68,3 +68,19 @@ class TestEInvoice(SupportTimesheetCase):
             float(line.findtext("cbc:InvoicedQuantity", namespaces=NS)) for line in lines
         )
         self.assertEqual(quantities, [1.5, 2.0])
+
+        # Its credit note (Odoo's reversal wizard) exports as valid too, with the customer's
+        # reference, the reason in its note and one line per ticket.
+        reversal = (
+            env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"journal_id": move.journal_id.id, "reason": "Fel timpris", "date": self.today})
+        )
+        credit = env["account.move"].browse(reversal.refund_moves()["res_id"])
+        credit.action_post()
+        xml, errors = env["account.edi.xml.ubl_bis3"]._export_invoice(credit)
+        self.assertFalse(errors, "Odoo's Peppol BIS 3 checks")
+        root = etree.fromstring(xml)
+        self.assertEqual(root.findtext("cac:OrderReference/cbc:ID", namespaces=NS), "PO 2026-117")
+        self.assertIn("Fel timpris", root.findtext("cbc:Note", namespaces=NS))
+        self.assertEqual(len(root.findall("cac:CreditNoteLine", namespaces=NS)), 2)

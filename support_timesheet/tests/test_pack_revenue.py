@@ -419,6 +419,28 @@ class TestPackRevenue(SupportTimesheetCase):
         self.assertEqual(self._report(packs).mapped("deferred_amount"), [0.0, 16560.0])
         self._assert_report_ties()
 
+    def test_expiry_recognises_the_hours_left(self):
+        """Hours drawn are recognised in their month; the pack's expiry, later, the hours left."""
+        sold_on = self.month_start - relativedelta(months=13)
+        _move, pack = self._sell(self.cust_b, sold_on)  # 25 h at 800
+        day = sold_on + relativedelta(days=4)
+        self._log(self._ticket(self.contact_b, request_date=day), 5.0, date=day)
+        month_end = sold_on + relativedelta(months=1, days=-1)
+        drawn = self._recognise(month_end)
+        self.assertEqual(drawn.date, month_end)
+        self.assertEqual(
+            self._by_account(drawn.line_ids), {self.deferred: 4000.0, self.income: -4000.0}
+        )
+        self.assertEqual(self._report(pack).deferred_amount, 16000.0)
+        expired = self._recognise(self.last_day) - drawn
+        self.assertEqual(expired.date, self.last_day)
+        self.assertEqual(  # the 20 h left, on the day after the pack's last valid day
+            self._by_account(expired.line_ids), {self.deferred: 16000.0, self.income: -16000.0}
+        )
+        self.assertEqual(self._recognise(self.today), drawn | expired)
+        self.assertEqual(self._report(pack).deferred_amount, 0.0)
+        self._assert_report_ties()
+
     def test_statement_shows_the_value_used(self):
         """The customer's statement values each pack by the rule the books recognise: paid,
         used by the end of the month, left (not the sale alone)."""
