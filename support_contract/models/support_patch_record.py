@@ -91,6 +91,7 @@ class SupportPatchRecord(models.Model):
         return records
 
     def write(self, vals):
+        self.check_access("write")  # the rights first, then whether the month is locked
         self._check_not_locked()
         res = super().write(vals)
         self._check_not_locked()

@@ -539,6 +539,13 @@ class SupportTicket(models.Model):
         if not ticket:
             return thread_id, None
         author = self.env["res.partner"].sudo().browse(message_dict.get("author_id") or [])
+        if not author and message_dict.get("email_from"):
+            # Odoo's routing names the author only for mail to an alias; a reply to the
+            # catchall (the reply-to of the ticket's notices) has none yet: find the one Odoo
+            # will record (the ticket's followers first).
+            author = ticket._partner_find_from_emails_single(
+                [message_dict["email_from"]], no_create=True
+            )
         internal = any(not user.share for user in author.user_ids)
         values = {"company_id": ticket.company_id.id}
         # Another customer's contact (the ticket's customer a company or a private person):

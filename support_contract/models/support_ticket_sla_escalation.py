@@ -3,6 +3,7 @@ quarters of a target are used and escalates a broken target to the team's manage
 and a note), each once per ticket and target (remembered on the ticket)."""
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.fields import Domain
 
 from .support_ticket_sla import SLA_CLOCKS
@@ -17,7 +18,13 @@ class SupportTicket(models.Model):
     # --- Escalation ---------------------------------------------------------------------------
     @api.model
     def cron_sla_escalate(self):
-        """Scheduled job: warn and escalate the tickets whose targets are at risk or broken."""
+        """Scheduled job: warn and escalate the tickets whose targets are at risk or broken.
+        Public for the scheduled action's code: run by the scheduler (superuser) or a Support
+        Manager, refused to anyone else who could call it over RPC."""
+        if not (self.env.su or self.env.user.has_group("support_contract.group_support_manager")):
+            raise AccessError(
+                self.env._("Only the scheduler or a Support Manager runs the service level job.")
+            )
         self._cron_sla_escalate()
         return True
 

@@ -285,6 +285,47 @@ class TestMailIntake(SupportCase):
         self.assertFalse(self._ticket_from(self._reply("Tack", "p3", "p1", sender=private.email)))
         self.assertIn("Tack", "".join(ticket.message_ids.mapped("body")))
 
+    def test_reply_to_the_catchall_from_another_customer(self):
+        """Customers answer a notice at its reply-to, the catchall, not the support alias (Odoo
+        then names no author while routing): another customer's reply still becomes a ticket
+        of its own, while a colleague's reply to the same address threads in."""
+        catchall = self.company.alias_domain_id.catchall_email
+        self.assertTrue(catchall)
+        ticket = self._ticket_from(
+            self._raw(self.maint_key.email, "Hemligt [bug_fix]", message_id="<c1@client.example>")
+        )
+        messages = ticket.message_ids
+        new = self._ticket_from(
+            raw_email(
+                self.patch_contact.email,
+                f"Re: {ticket.number} Hemligt",
+                body="Från en annan kund",
+                to=catchall,
+                message_id="<c2@client.example>",
+                in_reply_to="<c1@client.example>",
+            )
+        )
+        self.assertEqual(len(new), 1)
+        self.assertEqual(new.partner_id, self.patch_contact)
+        self.assertIn(ticket.number, new.review_note)
+        self.assertEqual(ticket.message_ids, messages, "nothing added to the other request")
+        self.assertNotIn(self.patch_contact, ticket.message_partner_ids)
+        colleague = self._contact(self.cust_maint, "Kollega", email="kollega@underhall.example.com")
+        self.assertFalse(
+            self._ticket_from(
+                raw_email(
+                    colleague.email,
+                    "Re: Hemligt",
+                    body="Kollegans svar",
+                    to=catchall,
+                    message_id="<c3@client.example>",
+                    in_reply_to="<c1@client.example>",
+                )
+            )
+        )
+        self.assertIn("Kollegans svar", ticket.message_ids[0].body)
+        self.assertEqual(ticket.message_ids[0].author_id, colleague)
+
     def test_mail_from_own_alias_is_dropped(self):
         """Mail sent by the desk's own alias (or the catchall) to the desk is a loop: no ticket,
         no contact named after the alias, no acknowledgement."""

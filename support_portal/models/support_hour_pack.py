@@ -12,19 +12,24 @@ class SupportHourPack(models.Model):
         history = {pack.id: [] for pack in packs}
         Ticket = self.env["support.ticket"]
         if packs:
-            lines = self.env["support.hour.pack.consumption"].search(
-                [("pack_id", "in", packs.ids)], order="date desc, id desc"
+            # The balance is the customer's: every draw on its packs is listed, but a request
+            # the contact may not open (a colleague's, for a contact who reads only their
+            # own: the tickets' record rules) shows neither its reference nor its title.
+            lines = (
+                self.env["support.hour.pack.consumption"]
+                .sudo()
+                .search([("pack_id", "in", packs.ids)], order="date desc, id desc")
             )
-            # A contact sees every draw on the customer's packs, but links only to the tickets
-            # the record rules let them open.
             readable = set(Ticket.search([("id", "in", lines.ticket_id.ids)]).ids)
+            other = self.env._("A colleague's request")
             for line in lines:
-                ticket = line.ticket_id.sudo()
+                ticket = line.ticket_id
+                shown = ticket.id in readable
                 history[line.pack_id.id].append(
                     {
                         "date": line.date,
-                        "ticket": f"{ticket.number} {ticket.name}",
-                        "url": ticket.access_url if ticket.id in readable else False,
+                        "ticket": f"{ticket.number} {ticket.name}" if shown else other,
+                        "url": ticket.access_url if shown else False,
                         "hours": line.hours,
                     }
                 )

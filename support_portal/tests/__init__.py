@@ -13,3 +13,4 @@ from . import test_portal_sla
 from . import test_told_is_done
 from . import test_portal_environments
 from . import test_portal_environment_probe
+from . import test_attack

@@ -90,6 +90,23 @@ class TestToldIsDone(SupportPortalFixture, TransactionCase):
         self.assertAlmostEqual(ticket.hours_billed, 0.1)
         self.assertNotIn("at least", self._acknowledgement(ticket).body)
 
+    def test_quoted_minimum_is_the_minimum_billed(self):
+        """The minimum the quote and the acknowledgement state is the one the engine bills
+        (the agreement type's, through ``_support_billing_type``)."""
+        self.type_on_demand.min_billed_hours = 0.75
+        quote = (
+            self.env["support.ticket"]
+            .with_user(self.portal_user_b)
+            ._portal_decide(self.cat_data_import)
+        )
+        self.assertIn("at least 45 minutes", " ".join(quote["lines"]))
+        ticket = self._request(self.portal_user_b, self.cat_data_import)
+        self.assertEqual(ticket._support_billing_type(), self.type_on_demand)
+        self.assertIn("at least 45 minutes", self._acknowledgement(ticket).body)
+        self._log(ticket, 0.1)
+        self.assertAlmostEqual(ticket.hours_billed, 0.75)
+        self.assertAlmostEqual(ticket.hours_to_invoice, 0.75)
+
     # --- Key Users and in-force agreements -----------------------------------------------------
     def test_pack_notice_goes_to_key_users_today(self):
         """Pack notices go to the Key Users of agreements in force today (closed today still

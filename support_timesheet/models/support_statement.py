@@ -66,6 +66,7 @@ class SupportStatement(models.Model):
         return super().write(vals)
 
     def unlink(self):
+        self.check_access("unlink")  # the rights first: nobody learns the state otherwise
         if not self.env.su and self.filtered(lambda s: s.state == "sent"):
             raise UserError(self.env._("A statement that was sent cannot be deleted."))
         return super().unlink()
