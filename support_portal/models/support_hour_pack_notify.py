@@ -69,7 +69,7 @@ class SupportHourPack(models.Model):
 
     def _support_notify_customer(self, kind):
         """Post the notice `kind` (``low``, ``expiry``) to the pack's followers; the customer's
-        Key Users follow the pack from the first notice on."""
+        Key Users today follow the pack from the first notice on, its other contacts not."""
         template = self.env.ref(
             f"support_portal.mail_template_pack_{kind}", raise_if_not_found=False
         )
@@ -80,6 +80,15 @@ class SupportHourPack(models.Model):
             key_users = pack._support_pack_key_users()
             if key_users:
                 pack.message_subscribe(partner_ids=key_users.ids)
+            # The customer's contacts who are no longer Key Users are told no more.
+            former = (
+                pack.message_partner_ids.filtered(
+                    lambda p, pack=pack: p.commercial_partner_id == pack.partner_id
+                )
+                - key_users
+            )
+            if former:
+                pack.message_unsubscribe(partner_ids=former.ids)
             pack.message_post_with_source(
                 template,
                 subtype_xmlid="support_portal.mt_pack_notice",

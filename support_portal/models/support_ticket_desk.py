@@ -212,6 +212,26 @@ class SupportTicket(models.Model):
             }
         )
 
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        """A contact who followed all of the customer's requests as a Key User is told no
+        more of a colleague's request once they no longer read it (not a Key User today, nor
+        the invoice contact: ``_is_support_request_reader``), unless the message names them."""
+        recipients = super()._notify_get_recipients(message, msg_vals=msg_vals, **kwargs)
+        shared = [r["id"] for r in recipients if r.get("share")]
+        if len(self) != 1 or not shared:
+            return recipients
+        partners = self.env["res.partner"].sudo().browse(shared).filtered("support_follow_all")
+        named = set((msg_vals or {}).get("partner_ids") or message.partner_ids.ids)
+        ticket = self.sudo()
+        stale = {
+            partner.id
+            for partner in partners
+            if partner != ticket.partner_id
+            and partner.id not in named
+            and not partner._is_support_request_reader()
+        }
+        return [r for r in recipients if r["id"] not in stale] if stale else recipients
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"

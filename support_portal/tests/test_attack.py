@@ -1,3 +1,5 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import call_kw
 from odoo.tests import TransactionCase, tagged
@@ -358,3 +360,33 @@ class TestAttackAsEachLogin(SupportPortalFixture, TransactionCase):
         )
         self.assertEqual(Ticket.search([]).ids, before)
         self.assertEqual(held.message_ids, messages)
+
+    def test_former_key_user_told_no_more(self):
+        """A Key User who followed all the customer's requests and its packs is told no more of
+        a colleague's request, nor of the packs, once their agreement has ended; the requester
+        still is."""
+        Partner = self.env["res.partner"]
+        Partner.with_user(self.portal_key_a)._portal_set_follow_all(True)
+        ticket = self.ticket_colleague
+        self.assertIn(self.key_a, ticket.message_partner_ids)
+        self.pack_a2._support_notify_customer("low")
+        self.assertIn(self.key_a, self.pack_a2.message_partner_ids)
+
+        def told(record):
+            return record.message_ids[:1].notification_ids.res_partner_id
+
+        def answer():
+            ticket.with_user(self.consultant).message_post(
+                body="Svar", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+            return told(ticket)
+
+        self.assertEqual(answer() & (self.key_a | self.colleague), self.key_a | self.colleague)
+        self.agr_a_maint.action_close()
+        self.agr_a_maint.date_end = self.today - relativedelta(days=1)
+        self.assertFalse(self.key_a._is_support_request_reader())
+        self.assertNotIn(ticket, self.env["support.ticket"].with_user(self.portal_key_a).search([]))
+        self.assertEqual(answer() & (self.key_a | self.colleague), self.colleague)
+        self.pack_a2._support_notify_customer("expiry")
+        self.assertNotIn(self.key_a, told(self.pack_a2))
+        self.assertNotIn(self.key_a, self.pack_a2.message_partner_ids)
