@@ -352,6 +352,31 @@ class AccountMove(models.Model):
         if vals_list:
             Pack.create(vals_list)
 
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        reverses = super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+        self._support_link_reversed_pack_revenue(reverses)
+        return reverses
+
+    def _support_link_reversed_pack_revenue(self, reverses):
+        """A reversal of a pack revenue entry (Odoo's *Reverse*) names the packs its lines
+        reverse, as the entry did: the recognition's true-up and the Prepaid Pack Revenue report
+        count it (the next run recognises the packs' revenue again)."""
+        for move, reverse in zip(self, reverses, strict=True):
+            recognised = move.line_ids.filtered("support_pack_id")
+            if not recognised:
+                continue
+            free = reverse.line_ids
+            for line in recognised:
+                match = free.filtered(
+                    lambda r, line=line: r.account_id == line.account_id
+                    and r.partner_id == line.partner_id
+                    and r.name == line.name
+                    and r.currency_id.compare_amounts(r.balance, -line.balance) == 0
+                )[:1]
+                if match:
+                    free -= match
+                    match.sudo().support_pack_id = line.support_pack_id
+
     def _support_link_pack_credits(self):
         """Link the pack lines of posted credit notes to the pack sale lines they credit (same
         product, in the invoice they reverse): what a pack is worth is its sale less them."""

@@ -441,6 +441,35 @@ class TestPackRevenue(SupportTimesheetCase):
         self.assertEqual(self._report(pack).deferred_amount, 0.0)
         self._assert_report_ties()
 
+    def test_reversed_entry_is_recognised_again(self):
+        """The accountant reverses a month's entry with Odoo's *Reverse*: the report follows the
+        books, and the next run recognises what the packs earned again."""
+        _move, pack = self._sell(self.cust_a, self.last_month)
+        ticket = self._ticket(self.contact_a, request_date=self.last_month)
+        self._log(ticket, 4.0, date=self.last_month)
+        first = self._recognise(self.last_day)
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_user(self.accountant)
+            .with_context(active_model="account.move", active_ids=first.ids)
+            .create({"journal_id": first.journal_id.id, "date": self.month_start})
+        )
+        reverse = self.Move.browse(reversal.refund_moves()["res_id"])
+        self.assertEqual(reverse.state, "posted")
+        self.assertEqual(reverse.line_ids.support_pack_id, pack)
+        self.assertEqual(
+            self._by_account(reverse.line_ids), {self.deferred: -3200.0, self.income: 3200.0}
+        )
+        self.assertEqual(self._report(pack).recognised_amount, 0.0)
+        self._assert_report_ties()
+        again = self._recognise(self.today) - first - reverse
+        self.assertEqual(
+            self._by_account(again.line_ids), {self.deferred: 3200.0, self.income: -3200.0}
+        )
+        self.assertEqual(self._report(pack).recognised_amount, 3200.0)
+        self._assert_report_ties()
+        self.assertEqual(self._recognise(self.today), first | again, "re-run: nothing")
+
     def test_statement_shows_the_value_used(self):
         """The customer's statement values each pack by the rule the books recognise: paid,
         used by the end of the month, left (not the sale alone)."""
