@@ -121,6 +121,32 @@ class TestPortalStatements(SupportPortalFixture, HttpCase):
         response = self._get(f"/my/support/tickets/{self.ticket_key_a.id}")
         self.assertNotEqual(response.status_code, 200)
 
+    def test_statement_mailed_to_a_reader(self):
+        """The statement's e-mail goes to the customer's invoice contact, who reads it by the
+        rule of its portal page and PDF: the company itself, or the contact its invoices go
+        to, never the company's address beside that contact."""
+
+        def mailed(statement):
+            message = statement.message_ids.filtered("attachment_ids")
+            self.assertEqual(message.attachment_ids, statement.attachment_id)
+            told = message.notification_ids.res_partner_id.filtered("partner_share")
+            self.assertEqual(told, message.partner_ids)
+            return message.partner_ids
+
+        self.statement_a._send()
+        self.assertEqual(mailed(self.statement_a), self.cust_a)
+        self.assertTrue(self.cust_a._is_support_request_reader())
+        invoicing = self._contact(
+            self.cust_a, "Ingrid Faktura", type="invoice", email="faktura@a.example.com"
+        )
+        statement = self.env["support.statement"]._issue(
+            self.cust_a, self.statement_a.date, self.company
+        )
+        statement._send()
+        self.assertEqual(mailed(statement), invoicing)
+        self.assertTrue(invoicing._is_support_request_reader())
+        self.assertFalse(self.cust_a._is_support_request_reader())
+
     def test_issued_statement_shows_once_sent(self):
         self._login(self.portal_key_a)
         self.assertEqual(self.statement_a.state, "issued")

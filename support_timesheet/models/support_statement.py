@@ -189,13 +189,17 @@ class SupportStatement(models.Model):
         )
 
     def _send(self):
-        """E-mail each statement with its stored PDF, in the customer's language."""
+        """E-mail each statement with its stored PDF, in the customer's language, to the
+        customer's invoice contact: one who reads the statement (``_is_support_request_reader``,
+        the rule of its portal page and PDF), not the company's own address when invoices go
+        to a contact of their own."""
         template = self.env.ref("support_timesheet.mail_template_support_statement")
         for statement in self.sudo():
             statement.message_post_with_source(
                 template,
                 subtype_xmlid="mail.mt_comment",
                 attachment_ids=statement.attachment_id.ids,
+                partner_ids=statement.partner_id._support_invoice_contact().ids,
             )
             statement.write({"state": "sent", "sent_date": fields.Datetime.now()})
 
