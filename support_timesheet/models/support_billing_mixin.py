@@ -6,31 +6,34 @@ from odoo.tools import SQL
 _ENGINE_WRITE = object()
 
 
-def lock_rows(records, no_key=False, wait=None):
-    """Lock the rows of `records` in id order, in one query: the one home of the suite's row
-    locks (tickets, timesheets, packs, agreements).
+def lock_rows_sql(table, where, no_key=False, wait=None):
+    """The statement locking the rows of `table` matching `where` (an ``SQL`` condition) in id
+    order: the one home of the suite's row locks (tickets, timesheets, packs, agreements).
 
     ``no_key``: a NO KEY UPDATE lock (rows referencing them can still be inserted), else a full
     UPDATE lock. ``wait``: how long to wait for a concurrent holder (e.g. ``"2s"``) before
     failing; by default NOWAIT (fail at once). Either way the failure is a serialization or
-    lock error that Odoo's RPC/HTTP layer retries with the whole transaction.
+    lock error that Odoo's RPC/HTTP layer retries with the whole transaction. A caller may run
+    it in one round trip with the query that reads the rows.
     """
-    if not records.ids:
-        return
     query = SQL(
-        "SELECT id FROM %s WHERE id IN %s ORDER BY id %s",
-        SQL.identifier(records._table),
-        tuple(records.ids),
+        "SELECT id FROM %s WHERE %s ORDER BY id %s",
+        SQL.identifier(table),
+        where,
         SQL("FOR NO KEY UPDATE") if no_key else SQL("FOR UPDATE"),
     )
     if wait is None:
-        query = SQL("%s NOWAIT", query)
-    else:
-        # One round trip: the timeout applies to this lock only.
-        query = SQL(
-            "SET LOCAL lock_timeout = %s; %s; SET LOCAL lock_timeout = DEFAULT", wait, query
-        )
-    records.env.cr.execute(query)
+        return SQL("%s NOWAIT", query)
+    # The timeout applies to this lock only.
+    return SQL("SET LOCAL lock_timeout = %s; %s; SET LOCAL lock_timeout = DEFAULT", wait, query)
+
+
+def lock_rows(records, no_key=False, wait=None):
+    """Lock the rows of `records` (see ``lock_rows_sql``), in one query."""
+    if not records.ids:
+        return
+    where = SQL("id IN %s", tuple(records.ids))
+    records.env.cr.execute(lock_rows_sql(records._table, where, no_key=no_key, wait=wait))
 
 
 class SupportBillingMixin(models.AbstractModel):

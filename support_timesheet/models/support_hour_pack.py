@@ -1,9 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
-from odoo.tools import float_compare
+from odoo.tools import SQL, float_compare
 
-from .support_billing_mixin import lock_rows
+from .support_billing_mixin import lock_rows, lock_rows_sql
 
 # How long a writer of a pack balance waits for another one before failing (and being retried).
 PACK_LOCK_TIMEOUT = "2s"
@@ -157,6 +157,18 @@ class SupportHourPack(models.Model):
         logging on the same pack.
         """
         lock_rows(self, wait=PACK_LOCK_TIMEOUT)
+
+    @api.model
+    def _support_lock_sql_for(self, partners, companies):
+        """The statement of ``_lock_for_update`` for the packs of the customers `partners` in
+        `companies` (those ``_support_draw_candidates`` reads), before their ids are known: the
+        billing engine runs it in the round trip of its first read."""
+        where = SQL(
+            "partner_id IN %s AND company_id IN %s",
+            tuple(partners.ids) or (0,),
+            tuple(companies.ids) or (0,),
+        )
+        return lock_rows_sql(self._table, where, wait=PACK_LOCK_TIMEOUT)
 
     def _send_balance_warnings(self):
         """Warn the account manager once when a pack runs low (an activity). The customer is

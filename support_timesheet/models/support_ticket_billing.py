@@ -6,8 +6,21 @@ from collections import defaultdict
 from odoo import api, models
 from odoo.tools import SQL, float_compare, float_is_zero, float_round
 
-from .support_billing_mixin import lock_rows
+from .support_billing_mixin import lock_rows_sql
 from .support_ticket import PRECISION, _round_billed
+
+
+def _insert_fetched(model, fnames, rows):
+    """Put values read by a query of the engine (``[(id, value, ...)]`` in the order of
+    `fnames`) in the cache of `model`'s records, where they have none yet: the ORM then reads
+    them without a query of its own."""
+    rows = [row for row in rows if row[0]]
+    if not rows:
+        return
+    records = model.browse([row[0] for row in rows])
+    for index, fname in enumerate(fnames, start=1):
+        field = model._fields[fname]
+        field._insert_cache(records, [field.convert_to_cache(row[index], records) for row in rows])
 
 
 @dataclasses.dataclass
@@ -143,9 +156,10 @@ class SupportTicket(models.Model):
         tickets = self.sudo() if new_lines is not None else self.sudo().exists()
         if not tickets:
             return True
-        tickets._support_lock_billing()
         base = invoiced = later_ids = draw_ids = None
-        if new_lines is not None:
+        if new_lines is None:
+            tickets._support_lock_billing()
+        else:  # _support_billing_base locks the tickets in the round trip of its query
             new_lines = new_lines.sudo().filtered("support_ticket_id")
             positions = {}
             for line in new_lines:
@@ -182,12 +196,29 @@ class SupportTicket(models.Model):
         (a new line only takes a key share lock); `block_new_time` (an invoicing run) takes the
         full row lock, so time logged meanwhile waits for the run.
         """
-        lock_rows(self, no_key=not block_new_time)
+        if self.ids:
+            self.env.cr.execute(self._support_lock_billing_sql(block_new_time))
+
+    def _support_lock_billing_sql(self, block_new_time=False):
+        """The statement of ``_support_lock_billing``."""
+        where = SQL("id IN %s", tuple(self.ids))
+        return lock_rows_sql(self._table, where, no_key=not block_new_time)
+
+    def _support_pack_customers(self):
+        """``(customers, companies)`` whose packs the tickets' billable time may draw from (the
+        packs the pass reads and locks)."""
+        billable = self.filtered(lambda t: t.coverage != "covered")
+        return billable.commercial_partner_id, billable.company_id
 
     def _support_billing_base(self, new_lines, positions):
         """What billing from the positions (ticket id: the date of its earliest new line; new
         lines come after older ones of the same date) starts from, in one query, `new_lines`
         left out: ``(base, invoiced, later line ids, draw ids)``.
+
+        The same round trip first locks the tickets (``_support_lock_billing``) and the packs of
+        their customers (``support.hour.pack._lock_for_update``), and reads what the pass reads
+        of the tickets' categories, billing types and customers (their cache is filled, not
+        overwritten): logging a line pays one query for all of it.
 
         ``base``: {ticket id: ``SupportTicketTotals``, the engine's running totals over the
         ticket's lines dated up to its position}; tickets without other lines are left out.
@@ -202,14 +233,35 @@ class SupportTicket(models.Model):
             + ["support_invoice_line_id"]
         )
         self.env["support.hour.pack.consumption"].flush_model(["ticket_id", "timesheet_id"])
+        tickets = self.browse(positions)
         ticket_positions = SQL(", ").join(
-            SQL("(%s, %s::date)", ticket_id, position) for ticket_id, position in positions.items()
-        )
-        self.env.cr.execute(
             SQL(
-                """SELECT pos.ticket_id, agg.count, agg.last, agg.invoiced, agg.invoiced_billed,
-                          agg.open_hours, agg.held, agg.all_invoiced, agg.later_ids, draws.ids
-                     FROM (VALUES %(positions)s) AS pos(ticket_id, date),
+                "(%s, %s::date, %s::int, %s::int, %s::int)",
+                ticket.id,
+                positions[ticket.id],
+                ticket.category_id.id or None,
+                ticket._support_billing_type().id or None,
+                ticket.commercial_partner_id.id or None,
+            )
+            for ticket in tickets
+        )
+        statements = [tickets._support_lock_billing_sql()]
+        customers, companies = self._support_pack_customers()
+        if customers:
+            statements.append(
+                self.env["support.hour.pack"]._support_lock_sql_for(customers, companies)
+            )
+        query = SQL(
+            """SELECT pos.ticket_id, agg.count, agg.last, agg.invoiced, agg.invoiced_billed,
+                          agg.open_hours, agg.held, agg.all_invoiced, agg.later_ids, draws.ids,
+                          cat.id, cat.draws_from_packs, typ.id, typ.min_billed_hours,
+                          typ.rounding_step, cust.id, cust.support_cost_control,
+                          cust.support_pack_warning_hours
+                     FROM (VALUES %(positions)s)
+                              AS pos(ticket_id, date, category_id, type_id, customer_id)
+                          LEFT JOIN support_service_category cat ON cat.id = pos.category_id
+                          LEFT JOIN support_agreement_type typ ON typ.id = pos.type_id
+                          LEFT JOIN res_partner cust ON cust.id = pos.customer_id,
                           LATERAL (
                             SELECT COUNT(*) AS count,
                                    MAX(line.date) FILTER (WHERE is_before) AS last,
@@ -239,15 +291,23 @@ class SupportTicket(models.Model):
                                     OR draw.timesheet_id IN %(new_ids)s
                                     OR draw.timesheet_id = ANY(agg.later_ids))
                           ) draws""",
-                positions=ticket_positions,
-                new_ids=tuple(new_lines.ids) or (0,),
-                held=self.env["account.analytic.line"]._support_held_hours_sql("line"),
-            )
+            positions=ticket_positions,
+            new_ids=tuple(new_lines.ids) or (0,),
+            held=self.env["account.analytic.line"]._support_held_hours_sql("line"),
         )
+        self.env.cr.execute(SQL("; ").join([*statements, query]))
+        rows = self.env.cr.fetchall()
+        for model, fnames, start in (
+            ("support.service.category", ["draws_from_packs"], 10),
+            ("support.agreement.type", ["min_billed_hours", "rounding_step"], 12),
+            ("res.partner", ["support_cost_control", "support_pack_warning_hours"], 15),
+        ):
+            rows_of = [row[start : start + len(fnames) + 1] for row in rows]
+            _insert_fetched(self.env[model].sudo(), fnames, rows_of)
         base, invoiced, later_ids, draw_ids = {}, {}, [], []
-        for row in self.env.cr.fetchall():
+        for row in rows:
             ticket_id, count, last, invoiced_hours, invoiced_billed, open_hours, held = row[:7]
-            all_invoiced, later, draws = row[7:]
+            all_invoiced, later, draws = row[7:10]
             later_ids += later or []
             draw_ids += draws or []
             if not count:
@@ -295,8 +355,14 @@ class SupportTicket(models.Model):
             old = Consumption.search([("ticket_id", "in", self.ids)])
         else:  # the draws of the lines before the positions stay
             old = Consumption.browse(draw_ids)
-        if packs or old:
-            (packs | old.pack_id)._lock_for_update()
+        to_lock = packs | old.pack_id
+        if new_lines is not None:
+            # _support_billing_base locked the packs of the tickets' customers already.
+            customers, companies = self._support_pack_customers()
+            to_lock = to_lock.filtered(
+                lambda p: p.partner_id not in customers or p.company_id not in companies
+            )
+        to_lock._lock_for_update()
         # Draws of invoiced lines stay; the others are redone.
         movable = old.filtered(lambda c: not c.timesheet_id.support_invoice_line_id)
         # A pack's stored balance is its hours less all its draws. Read with the packs, before

@@ -6,7 +6,7 @@ from .common import SupportTimesheetCase
 
 # Queries of logging one line of time on a ticket (billable, drawing from a pack), the commit's
 # pre-commit work included: a plain hr_timesheet line on a task takes 24.
-LOGGING_QUERIES = 31
+LOGGING_QUERIES = 26
 
 
 class TestBillingIncremental(SupportTimesheetCase):
