@@ -103,6 +103,19 @@ class SupportBillingPass:
         ]
 
 
+# What a billing pass reads and writes of the tickets' lines.
+LINE_BILLING_FIELDS = [
+    "support_ticket_id",
+    "date",
+    "unit_amount",
+    "support_invoice_line_id",
+    "support_billing_status",
+    "support_billed_hours",
+    "support_pack_hours",
+    "support_minimum_hours",
+]
+
+
 class SupportTicket(models.Model):
     _inherit = "support.ticket"
 
@@ -336,7 +349,13 @@ class SupportTicket(models.Model):
         Consumption = self.env["support.hour.pack.consumption"].sudo()
         Line = self.env["account.analytic.line"].sudo()
         if new_lines is None:
-            lines = Line.search([("support_ticket_id", "in", self.ids)], order="date, id")
+            # What the pass reads of the lines, not their whole rows (an invoicing run re-bills
+            # a thousand tickets at a time).
+            lines = Line.search_fetch(
+                [("support_ticket_id", "in", self.ids)],
+                LINE_BILLING_FIELDS,
+                order="date, id",
+            )
         else:
             lines = (Line.browse(later_ids) | new_lines).sorted(lambda line: (line.date, line.id))
         lines_by_ticket = defaultdict(list)
