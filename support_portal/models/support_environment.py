@@ -4,6 +4,7 @@ fees deliver. What a user may see comes from the record rules (Key Users of the 
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields, models
+from odoo.fields import Domain
 from odoo.tools.misc import format_date
 
 
@@ -55,7 +56,26 @@ class SupportEnvironment(models.Model):
             "next_patch": planned,
             "next_patch_start": self._format_window_start(planned.planned_date_start, self.tz),
             "covered_work": self._portal_covered_work(),
+            **self._portal_fee_values(),
         }
+
+    def _portal_fee_values(self):
+        """The agreements covering this environment today and its fee lines running today: the
+        in-force rules of the patch job and the fee run (``_get_in_force_domain`` of each), so the
+        page names no ended agreement and no retired line. Read by whoever may read the
+        environment (checked first)."""
+        self.ensure_one()
+        self.check_access("read")
+        today = fields.Date.context_today(self)
+        in_force = self.env["support.agreement"]._get_in_force_domain(today)
+        covering = self.sudo().agreement_ids.filtered_domain(in_force)
+        FeeLine = self.env["support.agreement.fee.line"].sudo()
+        fee_lines = FeeLine.search(
+            Domain("environment_id", "=", self.id)
+            & Domain("agreement_id", "any", in_force)
+            & FeeLine._get_in_force_domain(today)
+        )
+        return {"covering_agreements": covering, "fee_lines": fee_lines}
 
     def _portal_covered_work(self, months=3):
         """What the fees delivered on this environment, this month so far and the months

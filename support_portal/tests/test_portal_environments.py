@@ -274,6 +274,65 @@ class TestPortalEnvironments(SupportPortalFixture, HttpCase):
                 self._assert_refused(page, why)
                 self.assertNotIn("6,525.00", page.text, why)
 
+    def test_http_fees_and_agreements_of_today(self):
+        """The environment page names the agreements covering it today and its fee lines
+        running today, by the in-force rules of the patch job and the fee run: an ended
+        agreement, its line and a retired line are not shown; nobody else reads the fees."""
+        FeeLine = self.env["support.agreement.fee.line"]
+        yesterday = self.today - datetime.timedelta(days=1)
+        FeeLine.create(
+            {
+                "agreement_id": self.agr_a_patch.id,
+                "environment_id": self.env_a.id,
+                "name": "Production server",
+                "price_unit": 495.0,
+            }
+        )
+        FeeLine.create(
+            {
+                "agreement_id": self.agr_a_patch.id,
+                "environment_id": self.env_a.id,
+                "name": "Retired backup server",
+                "price_unit": 150.0,
+                "date_end": yesterday,
+            }
+        )
+        ended = self._agreement(self.cust_a, self.type_patch, date_end=yesterday)
+        FeeLine.create(
+            {
+                "agreement_id": ended.id,
+                "environment_id": self.env_a.id,
+                "name": "Old hosting",
+                "price_unit": 777.0,
+            }
+        )
+        self.env_a.agreement_ids = [(4, ended.id)]
+        self.assertEqual(ended.state, "active")
+        self.assertFalse(ended.is_in_force)
+        self._login(self.portal_key_a)
+        page = self._get(f"/my/support/environments/{self.env_a.id}")
+        self.assertEqual(page.status_code, 200)
+        text = self._plain(page.text)
+        covering = self._plain(re.search(r'o_support_covering">(.*?)</div>', page.text).group(1))
+        self.assertIn(self.agr_a_patch.name, covering)
+        self.assertIn(self.agr_a_maint.name, covering)
+        self.assertNotIn(ended.name, covering, "an ended agreement covers nothing today")
+        self.assertIn("Monthly fees for this environment", text)
+        self.assertEqual(page.text.count("o_support_fee_line"), 1, "one line runs today")
+        self.assertIn("erp-a.example.com (Production), Production server", text)
+        self.assertIn("$ 495.00", text)
+        for gone in ("Retired backup server", "Old hosting", "150.00", "777.00"):
+            self.assertNotIn(gone, text)
+        for user, why in (
+            (self.portal_user_a, "A's other contact"),
+            (self.portal_key_c, "another customer's Key User"),
+        ):
+            with self.subTest(why):
+                self._login(user)
+                page = self._get(f"/my/support/environments/{self.env_a.id}")
+                self._assert_refused(page, why)
+                self.assertNotIn("495.00", page.text, why)
+
     def _plain(self, html):
         """The page's text without tags, spaces collapsed."""
         text = re.sub(r"<[^>]+>", " ", html).replace("&nbsp;", "\xa0")
