@@ -314,6 +314,12 @@ class SupportAgreement(models.Model):
             )
         return result
 
+    def _filter_prerequisite_met(self, date):
+        """The agreements of ``self`` whose prerequisite is met on ``date``, with one search:
+        with the in-force rule, what covers on that day (the patch job, the portal)."""
+        gaps = self._prerequisite_gaps(date, date)
+        return self.filtered(lambda agreement: not gaps[agreement.id])
+
     def _is_prerequisite_met(self, date=None, agreements=None):
         """Whether the prerequisite of this agreement is met on ``date`` (default: today)."""
         self.ensure_one()
@@ -597,9 +603,11 @@ class SupportAgreement(models.Model):
         ]
         if not domains:
             return self.env["support.ticket"]
-        agreements = self.sudo().search(self._get_in_force_domain(day) & Domain.OR(domains))
-        gaps = agreements._prerequisite_gaps(day, day)
-        agreements = agreements.filtered(lambda a: not gaps[a.id])
+        agreements = (
+            self.sudo()
+            .search(self._get_in_force_domain(day) & Domain.OR(domains))
+            ._filter_prerequisite_met(day)
+        )
         Ticket = self.env["support.ticket"].sudo()
         done = {
             (ticket.patch_agreement_id.id, ticket.environment_id.id)

@@ -60,22 +60,29 @@ class SupportEnvironment(models.Model):
         }
 
     def _portal_fee_values(self):
-        """The agreements covering this environment today and its fee lines running today: the
-        in-force rules of the patch job and the fee run (``_get_in_force_domain`` of each), so the
-        page names no ended agreement and no retired line. Read by whoever may read the
-        environment (checked first)."""
+        """The agreements covering this environment today and its fee lines running today, by
+        the rules of the patch job and the fee run: agreements in force with their prerequisite
+        met (``_get_in_force_domain``, ``_filter_prerequisite_met``), lines in force
+        (the fee line's ``_get_in_force_domain``). The page names no ended or lapsed agreement
+        and no retired line. Read by whoever may read the environment (checked first)."""
         self.ensure_one()
         self.check_access("read")
         today = fields.Date.context_today(self)
         in_force = self.env["support.agreement"]._get_in_force_domain(today)
-        covering = self.sudo().agreement_ids.filtered_domain(in_force)
         FeeLine = self.env["support.agreement.fee.line"].sudo()
         fee_lines = FeeLine.search(
             Domain("environment_id", "=", self.id)
             & Domain("agreement_id", "any", in_force)
             & FeeLine._get_in_force_domain(today)
         )
-        return {"covering_agreements": covering, "fee_lines": fee_lines}
+        environment = self.sudo()
+        covering = (
+            environment.agreement_ids.filtered_domain(in_force) | fee_lines.agreement_id
+        )._filter_prerequisite_met(today)
+        return {
+            "covering_agreements": environment.agreement_ids & covering,
+            "fee_lines": fee_lines.filtered(lambda line: line.agreement_id in covering),
+        }
 
     def _portal_covered_work(self, months=3):
         """What the fees delivered on this environment, this month so far and the months

@@ -333,6 +333,37 @@ class TestPortalEnvironments(SupportPortalFixture, HttpCase):
                 self._assert_refused(page, why)
                 self.assertNotIn("495.00", page.text, why)
 
+    def test_http_lapsed_prerequisite_covers_nothing(self):
+        """A maintenance agreement whose patch agreement ended is not named as covering the
+        environment nor its fee line shown, as the patch job opens no ticket for it."""
+        self.env["support.agreement.fee.line"].create(
+            {
+                "agreement_id": self.agr_c_maint.id,
+                "environment_id": self.env_c.id,
+                "name": "Odoo code",
+                "price_unit": 888.0,
+            }
+        )
+        self._login(self.portal_key_c)
+        page = self._get(f"/my/support/environments/{self.env_c.id}").text
+        self.assertIn(self.agr_c_maint.name, page)
+        self.assertIn("888.00", page)
+        self.agr_c_patch.date_end = self.today - datetime.timedelta(days=1)
+        self.assertTrue(self.agr_c_maint.is_in_force)
+        self.assertFalse(self.agr_c_maint._is_prerequisite_met())
+        self.assertFalse(
+            self.env["support.agreement"]
+            ._cron_create_patch_tickets()
+            .filtered(lambda ticket: ticket.environment_id == self.env_c),
+            "the patch job opens nothing for the lapsed agreement",
+        )
+        page = self._get(f"/my/support/environments/{self.env_c.id}")
+        self.assertEqual(page.status_code, 200, "the Key User still reads the environment")
+        covering = self._plain(re.search(r'o_support_covering">(.*?)</div>', page.text).group(1))
+        self.assertEqual(covering, "Covered by: -")
+        self.assertNotIn("888.00", page.text)
+        self.assertNotIn("o_support_fee_line", page.text)
+
     def _plain(self, html):
         """The page's text without tags, spaces collapsed."""
         text = re.sub(r"<[^>]+>", " ", html).replace("&nbsp;", "\xa0")
