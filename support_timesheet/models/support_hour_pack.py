@@ -54,8 +54,14 @@ class SupportHourPack(models.Model):
             data = {pack.id: hours for pack, hours in groups}
         for pack in self:
             used = data.get(pack._origin.id or pack.id, 0.0) if pack.id else 0.0
-            pack.hours_used = used
-            pack.hours_remaining = pack.hours - used
+            pack.update(pack._support_hours_used_vals(used))
+
+    def _support_hours_used_vals(self, used):
+        """The values of the pack's balance from the hours of its draws: the one home of what
+        they store, for their compute and for the billing engine, which knows what it drew and
+        saves the balance with the draws (``support.ticket._support_billing_save``)."""
+        self.ensure_one()
+        return {"hours_used": used, "hours_remaining": self.hours - used}
 
     @api.constrains("hours")
     def _check_hours_drawn(self):
@@ -199,10 +205,13 @@ class SupportHourPack(models.Model):
         to_warn.sudo().warning_sent = True
 
     def _support_protected_fields(self):
-        """The sale that created the pack, the draws and the warning state: the server's."""
+        """The sale that created the pack, the draws, the balance and the warning state: the
+        server's."""
         return super()._support_protected_fields() | {
             "invoice_line_id",
             "consumption_ids",
+            "hours_used",
+            "hours_remaining",
             "warning_sent",
         }
 

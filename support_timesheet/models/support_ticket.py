@@ -24,6 +24,8 @@ BILLING_TRIGGERS = {
     "approval_state",
 }
 PRECISION = 4
+# The ticket's sums of its lines and draws (``_compute_hours_sums``).
+HOURS_SUMS = ("hours_logged", "hours_from_pack", "hours_to_invoice")
 # Tickets (invoice lines) per batch of an invoicing run: bounds the memory of a large run.
 INVOICE_BATCH_LINES = 1000
 
@@ -184,10 +186,26 @@ class SupportTicket(models.Model):
             sums = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         for ticket in self:
             logged, to_invoice, from_pack = sums.get(ticket.id) or (0.0, 0.0, 0.0)
-            ticket.hours_logged = float_round(logged or 0.0, PRECISION)
-            ticket.hours_from_pack = float_round(from_pack or 0.0, PRECISION)
-            hours = (to_invoice or 0.0) + ticket.hours_extra_to_invoice
-            ticket.hours_to_invoice = float_round(max(hours, 0.0), PRECISION)
+            ticket.update(
+                ticket._support_hours_sums_vals(logged or 0.0, to_invoice or 0.0, from_pack or 0.0)
+            )
+
+    def _support_hours_sums_vals(self, logged, to_invoice, from_pack, extra_to_invoice=None):
+        """The values of the ticket's sums (HOURS_SUMS) from the hours logged on its lines, the
+        billed hours of its lines still to invoice and the hours of its pack draws: the one home
+        of what they store, for their compute and for the billing engine, which knows the sums
+        of the lines and draws it bills and saves them with its own values. The hours to
+        invoice are those of the lines and the extra hours to invoice (`extra_to_invoice`, by
+        default the ticket's), never below zero."""
+        self.ensure_one()
+        if extra_to_invoice is None:
+            extra_to_invoice = self.hours_extra_to_invoice
+        to_invoice = max(to_invoice + extra_to_invoice, 0.0)
+        return {
+            "hours_logged": float_round(logged, PRECISION),
+            "hours_from_pack": float_round(from_pack, PRECISION),
+            "hours_to_invoice": float_round(to_invoice, PRECISION),
+        }
 
     @api.depends("invoice_line_ids.quantity", "invoice_line_ids.parent_state")
     def _compute_hours_invoiced(self):

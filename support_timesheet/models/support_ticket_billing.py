@@ -7,7 +7,7 @@ from odoo import api, models
 from odoo.tools import SQL, float_compare, float_is_zero, float_round
 
 from .support_billing_mixin import lock_rows_sql
-from .support_ticket import PRECISION, _round_billed
+from .support_ticket import HOURS_SUMS, PRECISION, _round_billed
 
 
 def _insert_fetched(model, fnames, rows):
@@ -35,6 +35,10 @@ class SupportTicketTotals:
     """Hours awaiting the customer's approval (cost control)."""
     last_date: datetime.date | bool = False
     """Date of the ticket's last line (the ticket's extra hours draw on it)."""
+    logged: float = 0.0
+    """Hours logged on the lines (the ticket's ``hours_logged``)."""
+    to_invoice: float = 0.0
+    """Billed hours of the lines still to invoice (of the ticket's ``hours_to_invoice``)."""
 
 
 @dataclasses.dataclass
@@ -62,23 +66,30 @@ class SupportBillingPass:
     ``remaining``: {pack id: hours left, without the draws being redone, less those taken so
     far in the pass}; ``movable``: the draws being redone (``support.hour.pack.consumption``);
     ``old_draws``: {draw key: [(pack id, hours)]} of those; ``base``: {ticket id:
-    ``SupportTicketTotals`` of its lines before the new ones} (an incremental pass).
+    ``SupportTicketTotals`` of its lines before the new ones} (an incremental pass);
+    ``drawn``: {ticket id: hours of its draws}.
 
-    What it collects, only through ``record_draws``, for ``_support_billing_save``:
-    ``replace`` (draws to delete), ``new_draws`` (values of draws to create) and ``touched``
-    (ids of the packs drawn from).
+    What it collects for ``_support_billing_save``, the draws only through ``record_draws``:
+    ``replace`` (draws to delete), ``new_draws`` (values of draws to create), ``touched``
+    (ids of the packs drawn from), ``used`` ({pack id: hours its draws change by}), ``drawn``
+    kept up to date, ``totals`` ({ticket id: its ``SupportTicketTotals``}) and ``ticket_vals``
+    ({ticket id: the values the engine decided, ``_support_totals_vals``}).
     """
 
-    def __init__(self, lines, packs, remaining, movable, old_draws, base=None):
+    def __init__(self, lines, packs, remaining, movable, old_draws, base=None, drawn=None):
         self.lines = lines
         self.packs = packs
         self.remaining = remaining
         self.movable = movable
         self.old_draws = old_draws
         self.base = base or {}
+        self.drawn = defaultdict(float, drawn or {})
         self.replace = movable.browse()
         self.new_draws = []
         self.touched = set()
+        self.used = defaultdict(float)
+        self.totals = {}
+        self.ticket_vals = {}
 
     def record_draws(self, ticket, key, line, date, draws):
         """Take `draws` ([(pack id, hours)]) of `line` (or of the ticket's extra hours, `key`
@@ -88,7 +99,14 @@ class SupportBillingPass:
             self.remaining[pack_id] -= hours
         if sorted(self.old_draws.get(key, [])) == sorted(draws):
             return
-        self.replace |= self.movable.filtered(lambda c: c._support_draw_key() == key)
+        replaced = self.movable.filtered(lambda c: c._support_draw_key() == key)
+        self.replace |= replaced
+        for consumption in replaced:
+            self.used[consumption.pack_id.id] -= consumption.hours
+            self.drawn[consumption.ticket_id.id] -= consumption.hours
+        for pack_id, hours in draws:
+            self.used[pack_id] += hours
+            self.drawn[ticket.id] += hours
         self.touched.update(pack_id for pack_id, _hours in draws)
         self.new_draws += [
             {
@@ -169,7 +187,7 @@ class SupportTicket(models.Model):
         tickets = self.sudo() if new_lines is not None else self.sudo().exists()
         if not tickets:
             return True
-        base = invoiced = later_ids = draw_ids = None
+        base = invoiced = later_ids = draw_ids = drawn = None
         if new_lines is None:
             tickets._support_lock_billing()
         else:  # _support_billing_base locks the tickets in the round trip of its query
@@ -178,7 +196,7 @@ class SupportTicket(models.Model):
             for line in new_lines:
                 ticket_id = line.support_ticket_id.id
                 positions[ticket_id] = min(positions.get(ticket_id, line.date), line.date)
-            base, invoiced, later_ids, draw_ids = tickets._support_billing_base(
+            base, invoiced, later_ids, draw_ids, drawn = tickets._support_billing_base(
                 new_lines, positions
             )
             # An invoiced minimum beyond the invoiced lines settles later work in the order of
@@ -193,7 +211,11 @@ class SupportTicket(models.Model):
             if not tickets:
                 return True
         billing_pass = tickets._support_billing_load(
-            new_lines=new_lines, base=base, later_ids=later_ids or (), draw_ids=draw_ids or ()
+            new_lines=new_lines,
+            base=base,
+            later_ids=later_ids or (),
+            draw_ids=draw_ids or (),
+            drawn=drawn,
         )
         for ticket in tickets:
             ticket._support_bill(billing_pass)
@@ -226,7 +248,7 @@ class SupportTicket(models.Model):
     def _support_billing_base(self, new_lines, positions):
         """What billing from the positions (ticket id: the date of its earliest new line; new
         lines come after older ones of the same date) starts from, in one query, `new_lines`
-        left out: ``(base, invoiced, later line ids, draw ids)``.
+        left out: ``(base, invoiced, later line ids, draw ids, drawn)``.
 
         The same round trip first locks the tickets (``_support_lock_billing``) and the packs of
         their customers (``support.hour.pack._lock_for_update``), and reads what the pass reads
@@ -238,14 +260,16 @@ class SupportTicket(models.Model):
         ``invoiced``: {ticket id: the billed hours of all its invoiced lines}. Then the ids of
         the tickets' lines dated after their position (billed again), and of the draws that may
         be redone: those of these lines and of the new ones, and the tickets' draws for their
-        extra hours.
+        extra hours. ``drawn``: {ticket id: the hours of all its draws}.
         """
         self.env["account.analytic.line"].flush_model(
             ["support_ticket_id", "unit_amount", "date", "support_billing_status"]
             + ["support_billed_hours", "support_pack_hours", "support_minimum_hours"]
             + ["support_invoice_line_id"]
         )
-        self.env["support.hour.pack.consumption"].flush_model(["ticket_id", "timesheet_id"])
+        self.env["support.hour.pack.consumption"].flush_model(
+            ["ticket_id", "timesheet_id", "hours"]
+        )
         tickets = self.browse(positions)
         ticket_positions = SQL(", ").join(
             SQL(
@@ -269,7 +293,8 @@ class SupportTicket(models.Model):
                           agg.open_hours, agg.held, agg.all_invoiced, agg.later_ids, draws.ids,
                           cat.id, cat.draws_from_packs, typ.id, typ.min_billed_hours,
                           typ.rounding_step, cust.id, cust.support_cost_control,
-                          cust.support_pack_warning_hours
+                          cust.support_pack_warning_hours, agg.logged, agg.to_invoice,
+                          draws.hours
                      FROM (VALUES %(positions)s)
                               AS pos(ticket_id, date, category_id, type_id, customer_id)
                           LEFT JOIN support_service_category cat ON cat.id = pos.category_id
@@ -288,6 +313,10 @@ class SupportTicket(models.Model):
                                        AS held,
                                    SUM(COALESCE(support_billed_hours, 0)) FILTER (WHERE is_invoiced)
                                        AS all_invoiced,
+                                   SUM(unit_amount) FILTER (WHERE is_before) AS logged,
+                                   SUM(support_billed_hours) FILTER (
+                                       WHERE is_before AND support_billing_status = 'to_invoice'
+                                   ) AS to_invoice,
                                    ARRAY_AGG(line.id) FILTER (WHERE NOT is_before) AS later_ids
                               FROM account_analytic_line line,
                                    LATERAL (SELECT line.date <= pos.date AS is_before,
@@ -297,12 +326,14 @@ class SupportTicket(models.Model):
                                AND line.id NOT IN %(new_ids)s
                           ) agg,
                           LATERAL (
-                            SELECT ARRAY_AGG(draw.id) AS ids
+                            SELECT ARRAY_AGG(draw.id) FILTER (
+                                       WHERE draw.timesheet_id IS NULL
+                                          OR draw.timesheet_id IN %(new_ids)s
+                                          OR draw.timesheet_id = ANY(agg.later_ids)
+                                   ) AS ids,
+                                   SUM(draw.hours) AS hours
                               FROM support_hour_pack_consumption draw
                              WHERE draw.ticket_id = pos.ticket_id
-                               AND (draw.timesheet_id IS NULL
-                                    OR draw.timesheet_id IN %(new_ids)s
-                                    OR draw.timesheet_id = ANY(agg.later_ids))
                           ) draws""",
             positions=ticket_positions,
             new_ids=tuple(new_lines.ids) or (0,),
@@ -317,12 +348,14 @@ class SupportTicket(models.Model):
         ):
             rows_of = [row[start : start + len(fnames) + 1] for row in rows]
             _insert_fetched(self.env[model].sudo(), fnames, rows_of)
-        base, invoiced, later_ids, draw_ids = {}, {}, [], []
+        base, invoiced, later_ids, draw_ids, drawn = {}, {}, [], [], {}
         for row in rows:
             ticket_id, count, last, invoiced_hours, invoiced_billed, open_hours, held = row[:7]
             all_invoiced, later, draws = row[7:10]
+            logged, to_invoice, drawn[ticket_id] = row[18:21]
             later_ids += later or []
             draw_ids += draws or []
+            drawn[ticket_id] = drawn[ticket_id] or 0.0
             if not count:
                 continue
             # As the full pass counts them: invoiced lines, and the others unless covered.
@@ -334,17 +367,21 @@ class SupportTicket(models.Model):
                 invoiced_lines=invoiced_billed or 0.0,
                 held=held or 0.0,
                 last_date=last or False,
+                logged=logged or 0.0,
+                to_invoice=to_invoice or 0.0,
             )
             invoiced[ticket_id] = all_invoiced or 0.0
-        return base, invoiced, later_ids, draw_ids
+        return base, invoiced, later_ids, draw_ids, drawn
 
-    def _support_billing_load(self, new_lines=None, base=None, later_ids=(), draw_ids=()):
+    def _support_billing_load(
+        self, new_lines=None, base=None, later_ids=(), draw_ids=(), drawn=None
+    ):
         """What one pass of the engine reads, once for all the tickets: a
         ``SupportBillingPass``.
 
-        With `new_lines`, `base`, `later_ids` and `draw_ids` (see ``_support_billing_base``)
-        only the lines from each ticket's position on are billed, on top of the totals of the
-        lines before it. An override adds to what ``super()`` returns.
+        With `new_lines`, `base`, `later_ids`, `draw_ids` and `drawn` (see
+        ``_support_billing_base``) only the lines from each ticket's position on are billed, on
+        top of the totals of the lines before it. An override adds to what ``super()`` returns.
         """
         Consumption = self.env["support.hour.pack.consumption"].sudo()
         Line = self.env["account.analytic.line"].sudo()
@@ -372,6 +409,9 @@ class SupportTicket(models.Model):
             )
         if new_lines is None:
             old = Consumption.search([("ticket_id", "in", self.ids)])
+            drawn = defaultdict(float)
+            for consumption in old:
+                drawn[consumption.ticket_id.id] += consumption.hours
         else:  # the draws of the lines before the positions stay
             old = Consumption.browse(draw_ids)
         to_lock = packs | old.pack_id
@@ -406,11 +446,13 @@ class SupportTicket(models.Model):
             movable=movable,
             old_draws=old_draws,
             base=base,
+            drawn=drawn,
         )
 
     # ------------------------------------------------------------------ one ticket
     def _support_bill(self, billing_pass):
-        """Bill the ticket's lines not invoiced yet, then its extra hours and totals.
+        """Bill the ticket's lines not invoiced yet, then its extra hours and totals (the
+        ticket's values are saved with the draws, by ``_support_billing_save``).
 
         The orchestrator of one ticket: it records the draws every hook returns (taking them
         off the packs' balances) and adds up the totals, so the hooks themselves only answer.
@@ -437,10 +479,17 @@ class SupportTicket(models.Model):
             totals.held += line._support_held_hours(vals)
             changed = {k: v for k, v in vals.items() if line[k] != v}
             line._support_engine_write(changed)
+        totals.logged += sum(line.unit_amount for line in lines)
+        totals.to_invoice += sum(
+            line.support_billed_hours
+            for line in lines
+            if line.support_billing_status == "to_invoice"
+        )
         extra = self._support_extra_hours(billing_pass, totals, packs)
         billing_pass.record_draws(self, ("extra", self.id), False, totals.last_date, extra.draws)
         totals.held += extra.held
-        self._support_engine_write(self._support_totals_vals(totals, extra))
+        billing_pass.totals[self.id] = totals
+        billing_pass.ticket_vals[self.id] = self._support_totals_vals(totals, extra)
 
     def _support_packs_to_draw(self, billing_pass):
         """The packs the ticket's billable time draws from, in draw order: none for a category
@@ -579,16 +628,58 @@ class SupportTicket(models.Model):
         return changed
 
     def _support_billing_save(self, billing_pass):
-        """Replace the draws that changed, then warn about packs running low."""
+        """Replace the draws that changed, save the packs' balances and the tickets' values
+        with their sums of lines and draws, then warn about packs running low.
+
+        The engine knows those sums (``_support_hours_sums_vals``,
+        ``support.hour.pack._support_hours_used_vals``): it saves them with the draws, so that
+        logging a line does not add them up again over all of a ticket's lines and all of a
+        pack's draws. Their computes still answer every other change.
+        """
+        Pack = self.env["support.hour.pack"].sudo()
+        packs = Pack.browse(pack_id for pack_id, hours in billing_pass.used.items() if hours)
+        used = {pack.id: pack.hours_used + billing_pass.used[pack.id] for pack in packs}
         if billing_pass.replace:
             billing_pass.replace.unlink()
         if billing_pass.new_draws:
             self.env["support.hour.pack.consumption"].sudo().create(billing_pass.new_draws)
+        # The balance is no tracked value: no tracking for the engine's own write.
+        for pack in packs.with_context(tracking_disable=True):
+            pack.write(pack._support_hours_used_vals(float_round(used[pack.id], PRECISION)))
+        self._support_save_ticket_vals(billing_pass)
         if billing_pass.touched:
             touched = self.env["support.hour.pack"].sudo().browse(billing_pass.touched)
             touched.flush_recordset(["hours_remaining"])
             touched._send_balance_warnings()
         return True
+
+    def _support_save_ticket_vals(self, billing_pass):
+        """Write each ticket's values the engine decided and its sums of lines and draws
+        (HOURS_SUMS), those where they changed or wait for their compute (which they then no
+        longer need), in one write."""
+        fields_ = [self._fields[fname] for fname in HOURS_SUMS]
+        pending = {field: self.env.records_to_compute(field) for field in fields_}
+        for ticket in self:
+            vals = dict(billing_pass.ticket_vals.get(ticket.id, {}))
+            totals = billing_pass.totals.get(ticket.id)
+            if not totals:  # not billed by this pass: its computes answer
+                ticket._support_engine_write(vals)
+                continue
+            sums = ticket._support_hours_sums_vals(
+                totals.logged,
+                totals.to_invoice,
+                billing_pass.drawn[ticket.id],
+                vals.get("hours_extra_to_invoice"),
+            )
+            vals.update(
+                (field.name, sums[field.name])
+                for field in fields_
+                if ticket in pending[field]
+                or float_compare(ticket[field.name], sums[field.name], PRECISION)
+            )
+            # The sums are written now: what the other values change does not mark them again.
+            with self.env.protecting(fields_, ticket):
+                ticket._support_engine_write(vals)
 
     def _support_line_vals(self, draws, from_pack, hourly, within=0.0):
         """Status and hours of a billable line from the hours settled within a minimum already

@@ -2,11 +2,15 @@ from contextlib import nullcontext
 
 from dateutil.relativedelta import relativedelta
 
+from odoo.exceptions import AccessError
+
+from odoo.addons.support_timesheet.models.support_ticket import HOURS_SUMS
+
 from .common import SupportTimesheetCase
 
 # Queries of logging one line of time on a ticket (billable, drawing from a pack), the commit's
 # pre-commit work included: a plain hr_timesheet line on a task takes 24.
-LOGGING_QUERIES = 26
+LOGGING_QUERIES = 25
 
 
 class TestBillingIncremental(SupportTimesheetCase):
@@ -169,3 +173,74 @@ class TestBillingIncremental(SupportTimesheetCase):
         self.assertFalse(set(others.ids) & set(cache), "logging a line read the other lines")
         self.assertSameAsFullPass(ticket)
         self.assertSameAsFullPass(new_tickets[1])
+
+
+class TestSavedSums(SupportTimesheetCase):
+    """The engine saves the tickets' sums of lines and draws and the packs' balances with its
+    draws instead of adding them up again: what it saves is what their computes give, after
+    every kind of change, and nobody else writes a pack's balance."""
+
+    def assertSavedAsComputed(self, tickets, packs):
+        self.env.flush_all()
+        for records, fnames in (
+            (tickets, HOURS_SUMS),
+            (packs, ("hours_used", "hours_remaining")),
+        ):
+            self.env.invalidate_all()
+            saved = [[round(record[fname], 4) for fname in fnames] for record in records]
+            for fname in fnames:
+                self.env.add_to_compute(records._fields[fname], records)
+            computed = [[round(record[fname], 4) for fname in fnames] for record in records]
+            self.assertEqual(saved, computed, f"saved {fnames} differ from their computes")
+
+    def test_saved_sums_are_the_computed_sums(self):
+        pack = self._pack(self.cust_a, 2.0)
+        tickets = self._ticket(self.contact_a) | self._ticket(self.contact_a)
+        first, second = tickets
+        day = self.month_start + relativedelta(days=3)
+        steps = [
+            ("the first line, under the minimum", lambda: self._log(first, 0.25, date=day)),
+            ("more lines until the pack runs out", lambda: self._log(first, 1.5, date=day)),
+            ("hourly time", lambda: self._log(first, 1.0, date=day)),
+            ("a backdated line", lambda: self._log(first, 0.5, date=self.month_start)),
+            (
+                "a batch on two tickets",
+                lambda: self.env["account.analytic.line"]
+                .with_user(self.consultant)
+                .create(
+                    [
+                        {"support_ticket_id": t.id, "unit_amount": 0.75, "name": "Batch"}
+                        for t in (first, second, first)
+                    ]
+                ),
+            ),
+            ("hours changed", lambda: first.timesheet_ids[:1].write({"unit_amount": 2.0})),
+            (
+                "a line moved to the other ticket",
+                lambda: first.timesheet_ids[-1:].write({"support_ticket_id": second.id}),
+            ),
+            ("a line deleted", lambda: first.timesheet_ids[:1].unlink()),
+            ("invoiced", self._invoice),
+            ("logged after the invoice", lambda: self._log(second, 0.25)),
+            ("the pack grown", lambda: pack.write({"hours": 10.0})),
+            ("logged on the grown pack", lambda: self._log(second, 1.0)),
+        ]
+        for label, step in steps:
+            with self.subTest(label):
+                step()
+                self.assertSavedAsComputed(tickets, pack)
+        self.assertGreater(pack.hours_used, 2.0)
+        self.assertGreater(first.hours_from_pack, 0.0)
+
+    def test_nobody_writes_a_pack_balance(self):
+        """Not even a Support Manager, who may edit the pack itself."""
+        pack = self._pack(self.cust_a, 5.0)
+        self._log(self._ticket(self.contact_a), 1.0)
+        manager = self._user("st_sums_manager", "support_contract.group_support_manager")
+        for fname in ("hours_remaining", "hours_used"):
+            with self.subTest(fname), self.assertRaises(AccessError):
+                pack.with_user(manager).write({fname: 0.0 if fname == "hours_used" else 50.0})
+        pack.invalidate_recordset()
+        self.assertEqual((pack.hours_used, pack.hours_remaining), (1.0, 4.0))
+        pack.with_user(manager).write({"hours": 6.0})
+        self.assertEqual((pack.hours_used, pack.hours_remaining), (1.0, 5.0))
