@@ -66,8 +66,8 @@ class SupportBillingPass:
     ``remaining``: {pack id: hours left, without the draws being redone, less those taken so
     far in the pass}; ``movable``: the draws being redone (``support.hour.pack.consumption``);
     ``old_draws``: {draw key: [(pack id, hours)]} of those; ``base``: {ticket id:
-    ``SupportTicketTotals`` of its lines before the new ones} (an incremental pass);
-    ``drawn``: {ticket id: hours of its draws}.
+    ``SupportTicketTotals`` of its lines before the new ones} (an incremental pass, then
+    ``incremental`` is set); ``drawn``: {ticket id: hours of its draws} (incremental).
 
     What it collects for ``_support_billing_save``, the draws only through ``record_draws``:
     ``replace`` (draws to delete), ``new_draws`` (values of draws to create), ``touched``
@@ -82,6 +82,7 @@ class SupportBillingPass:
         self.remaining = remaining
         self.movable = movable
         self.old_draws = old_draws
+        self.incremental = base is not None
         self.base = base or {}
         self.drawn = defaultdict(float, drawn or {})
         self.replace = movable.browse()
@@ -409,9 +410,6 @@ class SupportTicket(models.Model):
             )
         if new_lines is None:
             old = Consumption.search([("ticket_id", "in", self.ids)])
-            drawn = defaultdict(float)
-            for consumption in old:
-                drawn[consumption.ticket_id.id] += consumption.hours
         else:  # the draws of the lines before the positions stay
             old = Consumption.browse(draw_ids)
         to_lock = packs | old.pack_id
@@ -634,7 +632,8 @@ class SupportTicket(models.Model):
         The engine knows those sums (``_support_hours_sums_vals``,
         ``support.hour.pack._support_hours_used_vals``): it saves them with the draws, so that
         logging a line does not add them up again over all of a ticket's lines and all of a
-        pack's draws. Their computes still answer every other change.
+        pack's draws. Their computes answer every other change, and the tickets' sums of a full
+        pass (for all its tickets at once).
         """
         Pack = self.env["support.hour.pack"].sudo()
         packs = Pack.browse(pack_id for pack_id, hours in billing_pass.used.items() if hours)
@@ -654,15 +653,15 @@ class SupportTicket(models.Model):
         return True
 
     def _support_save_ticket_vals(self, billing_pass):
-        """Write each ticket's values the engine decided and its sums of lines and draws
-        (HOURS_SUMS), those where they changed or wait for their compute (which they then no
-        longer need), in one write."""
+        """Write each ticket's values the engine decided and, in an incremental pass, its sums
+        of lines and draws (HOURS_SUMS), those where they changed or wait for their compute
+        (which they then no longer need), in one write."""
         fields_ = [self._fields[fname] for fname in HOURS_SUMS]
         pending = {field: self.env.records_to_compute(field) for field in fields_}
         for ticket in self:
             vals = dict(billing_pass.ticket_vals.get(ticket.id, {}))
             totals = billing_pass.totals.get(ticket.id)
-            if not totals:  # not billed by this pass: its computes answer
+            if not totals or not billing_pass.incremental:  # their computes answer
                 ticket._support_engine_write(vals)
                 continue
             sums = ticket._support_hours_sums_vals(

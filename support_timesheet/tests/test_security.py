@@ -62,3 +62,39 @@ class TestSecurity(SupportTimesheetCase):
         self.assertFalse(Period.search([("agreement_id", "=", self.agr_patch.id)]))
         with self.assertRaises(AccessError):
             self.agr_patch.fee_period_ids.with_user(user_b).read(["amount"])
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicingOnlyUser(SupportTimesheetCase):
+    """A user with Odoo's invoicing rights only (no support group) may edit and delete analytic
+    lines by Odoo's access rights: invoiced support time stays locked for them too, and time
+    they delete gives its pack hours back and leaves the ticket's totals right."""
+
+    def test_invoicing_only_user_and_support_time(self):
+        pack = self._pack(self.cust_a, 2.0)
+        billing = self._user("st_billing_only", "account.group_account_invoice")
+        ticket = self._ticket(self.contact_a)
+        invoiced = self._log(ticket, 3.0)  # 2 h from the pack, 1 h invoiced
+        self._invoice()
+        self.assertEqual(invoiced.support_billing_status, "invoiced")
+        open_line = self._log(ticket, 1.0)
+        self.assertEqual(open_line.support_billing_status, "to_invoice")
+        self.assertEqual(ticket.hours_to_invoice, 1.0)
+
+        for forbidden in (
+            lambda: invoiced.with_user(billing).write({"unit_amount": 0.5}),
+            lambda: invoiced.with_user(billing).unlink(),
+        ):
+            with self.assertRaises(UserError):
+                forbidden()
+        self.env.invalidate_all()
+        self.assertEqual(invoiced.unit_amount, 3.0)
+        self.assertEqual((pack.hours_used, ticket.hours_logged), (2.0, 4.0))
+
+        open_line.with_user(billing).unlink()
+        self.env.invalidate_all()
+        self.assertFalse(open_line.exists())
+        self.assertEqual(ticket.hours_logged, 3.0)
+        self.assertEqual(ticket.hours_to_invoice, 0.0)
+        self.assertEqual(pack.hours_remaining, 0.0)
+        self.assertEqual(invoiced.support_billing_status, "invoiced")
