@@ -58,7 +58,8 @@ odoo_counts() {
     if [ -n "$summary" ]; then
         read -r f e n <<<"$(echo "$summary" | sed -E 's/([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/')"
         odoo_failed=$((f + e))
-        odoo_passed=$((n - odoo_failed))
+        # Failed subtests count as failures of their own: never fewer than 0 passed.
+        odoo_passed=$((n > odoo_failed ? n - odoo_failed : 0))
         if [ "$n" = 0 ]; then
             log "Odoo ran no test: that counts as a failure"
             odoo_failed=1
@@ -69,7 +70,7 @@ odoo_counts() {
         if [ "$skipped" -gt 0 ]; then
             grep "INFO $dbname .*: skipped " "$log_file" | cut -c1-400
             odoo_failed=$((odoo_failed + skipped))
-            odoo_passed=$((odoo_passed - skipped))
+            odoo_passed=$((odoo_passed > skipped ? odoo_passed - skipped : 0))
         fi
     else
         tail -n 60 "$log_file"
