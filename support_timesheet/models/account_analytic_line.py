@@ -288,6 +288,26 @@ class AccountAnalyticLine(models.Model):
             column("support_minimum_hours"),
         )
 
+    # ------------------------------------------------------------------ hours to invoice
+    # The one home of a line's share of its ticket's hours to invoice: the ticket's compute and
+    # the engine's totals (Python and its incremental query), and the statement.
+    def _support_to_invoice_hours(self):
+        """The line's billed hours still to invoice (`_support_to_invoice_hours_sql` is its
+        SQL)."""
+        self.ensure_one()
+        if self.support_billing_status != "to_invoice":
+            return 0.0
+        return self.support_billed_hours
+
+    @api.model
+    def _support_to_invoice_hours_sql(self, alias):
+        """`_support_to_invoice_hours` as an SQL expression over the table aliased `alias`."""
+        return SQL(
+            "CASE WHEN %s = 'to_invoice' THEN COALESCE(%s, 0) ELSE 0 END",
+            SQL.identifier(alias, "support_billing_status"),
+            SQL.identifier(alias, "support_billed_hours"),
+        )
+
     @api.depends("support_billing_status")
     def _compute_support_is_settled(self):
         for line in self:

@@ -295,7 +295,7 @@ class SupportStatement(models.Model):
             elif status == "invoiced":
                 row["invoiced"] += line.support_billed_hours
             elif status == "to_invoice":
-                row["to_invoice"] += line.support_billed_hours
+                row["to_invoice"] += line._support_to_invoice_hours()
             elif status == "held":
                 row["held"] += line._support_held_hours()
         tickets = env["support.ticket"].search(

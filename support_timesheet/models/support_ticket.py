@@ -170,17 +170,18 @@ class SupportTicket(models.Model):
             self.env.cr.execute(
                 SQL(
                     """SELECT ticket.id, line.logged, line.to_invoice, draw.hours
-                         FROM unnest(%s::int[]) AS ticket(id),
+                         FROM unnest(%(ids)s::int[]) AS ticket(id),
                               LATERAL (SELECT SUM(unit_amount) AS logged,
-                                              SUM(support_billed_hours) FILTER (
-                                                  WHERE support_billing_status = 'to_invoice'
-                                              ) AS to_invoice
-                                         FROM account_analytic_line
+                                              SUM(%(to_invoice)s) AS to_invoice
+                                         FROM account_analytic_line line
                                         WHERE support_ticket_id = ticket.id) AS line,
                               LATERAL (SELECT SUM(hours) AS hours
                                          FROM support_hour_pack_consumption
                                         WHERE ticket_id = ticket.id) AS draw""",
-                    list(self.ids),
+                    ids=list(self.ids),
+                    to_invoice=self.env["account.analytic.line"]._support_to_invoice_hours_sql(
+                        "line"
+                    ),
                 )
             )
             sums = {row[0]: row[1:] for row in self.env.cr.fetchall()}

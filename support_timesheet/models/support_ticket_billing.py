@@ -315,9 +315,7 @@ class SupportTicket(models.Model):
                                    SUM(COALESCE(support_billed_hours, 0)) FILTER (WHERE is_invoiced)
                                        AS all_invoiced,
                                    SUM(unit_amount) FILTER (WHERE is_before) AS logged,
-                                   SUM(support_billed_hours) FILTER (
-                                       WHERE is_before AND support_billing_status = 'to_invoice'
-                                   ) AS to_invoice,
+                                   SUM(%(to_invoice)s) FILTER (WHERE is_before) AS to_invoice,
                                    ARRAY_AGG(line.id) FILTER (WHERE NOT is_before) AS later_ids
                               FROM account_analytic_line line,
                                    LATERAL (SELECT line.date <= pos.date AS is_before,
@@ -339,6 +337,7 @@ class SupportTicket(models.Model):
             positions=ticket_positions,
             new_ids=tuple(new_lines.ids) or (0,),
             held=self.env["account.analytic.line"]._support_held_hours_sql("line"),
+            to_invoice=self.env["account.analytic.line"]._support_to_invoice_hours_sql("line"),
         )
         self.env.cr.execute(SQL("; ").join([*statements, query]))
         rows = self.env.cr.fetchall()
@@ -478,11 +477,7 @@ class SupportTicket(models.Model):
             changed = {k: v for k, v in vals.items() if line[k] != v}
             line._support_engine_write(changed)
         totals.logged += sum(line.unit_amount for line in lines)
-        totals.to_invoice += sum(
-            line.support_billed_hours
-            for line in lines
-            if line.support_billing_status == "to_invoice"
-        )
+        totals.to_invoice += sum(line._support_to_invoice_hours() for line in lines)
         extra = self._support_extra_hours(billing_pass, totals, packs)
         billing_pass.record_draws(self, ("extra", self.id), False, totals.last_date, extra.draws)
         totals.held += extra.held
